@@ -1,0 +1,68 @@
+"""The exception tree: every error listener raises on purpose.
+
+    ListenerError                 base of everything below
+    ├── UserError                 bad input from a person: the CLI prints it as one line, exit 1
+    │   ├── ConfigError           the config file or an env setting is invalid (names file, line, field)
+    │   ├── QuerySyntaxError      a search query or boolean watch cannot be parsed (names the column)
+    │   ├── ImportFormatError     a file to import cannot be read at all (names the file)
+    │   └── NotFoundError         a post, department or other thing named by the user does not exist
+    ├── StoreError                the database is unreachable or not initialised
+    └── CollectorError            raised inside collectors (issue #3 fills this in)
+        ├── RetriableError        worth another try after a wait (5xx, timeouts, resets)
+        ├── FatalSourceError      the source cannot go on this run (401/403, revoked credential)
+        └── SkippableItemError    one item is malformed; quarantine it and carry on
+
+Messages are written for the person who has to fix the problem, fit on one
+line, and never contain a secret.
+"""
+
+from __future__ import annotations
+
+
+class ListenerError(Exception):
+    """Base class for errors listener raises deliberately."""
+
+
+class UserError(ListenerError):
+    """Bad input from a person; shown as a one-line message without a traceback."""
+
+
+class ConfigError(UserError):
+    """Raised when the config file or an environment setting is invalid."""
+
+
+class QuerySyntaxError(UserError):
+    """Raised when a search query or boolean watch cannot be parsed."""
+
+    def __init__(self, message: str, *, query: str = "", column: int | None = None) -> None:
+        super().__init__(message)
+        self.query = query
+        self.column = column
+
+
+class ImportFormatError(UserError):
+    """Raised when a file to import cannot be read at all (rather than one bad row)."""
+
+
+class NotFoundError(UserError):
+    """Raised when something the user named (post, department, week) does not exist."""
+
+
+class StoreError(ListenerError):
+    """Raised when the database is unreachable or has not been initialised."""
+
+
+class CollectorError(ListenerError):
+    """Base class for errors raised while collecting from a source."""
+
+
+class RetriableError(CollectorError):
+    """Raised for failures worth retrying after a wait (5xx, timeouts, connection resets)."""
+
+
+class FatalSourceError(CollectorError):
+    """Raised when a source cannot continue this run (expired or revoked credential)."""
+
+
+class SkippableItemError(CollectorError):
+    """Raised for one malformed item; it is quarantined and the rest carry on."""
