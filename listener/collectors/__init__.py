@@ -1,0 +1,1 @@
+"""Collectors: sources that yield normalised posts and never touch the database."""

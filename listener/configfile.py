@@ -1,0 +1,456 @@
+"""The config file: parse config/listener.yaml, validate it, report problems as file:line."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, get_args, get_origin
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
+
+from listener.errors import ConfigError, QuerySyntaxError
+from listener.settings import secret_from_env
+
+SOURCE_NAMES = ("x", "mastodon", "bluesky", "rss")
+DEFAULT_INTERVAL = timedelta(minutes=30)
+MIN_INTERVAL = timedelta(minutes=1)
+
+_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
+_HASHTAG = re.compile(r"#?\w+")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_ENV_VAR = re.compile(r"[A-Z][A-Z0-9_]*")
+_X_HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
+_MASTODON_HANDLE = re.compile(r"[A-Za-z0-9_.-]+(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?")
+_BLUESKY_HANDLE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|did:[a-z]+:[A-Za-z0-9._:%-]+")
+_INTERVAL = re.compile(r"(\d+)\s*([smhd])")
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+_SECRET_WORDS = ("token", "password", "secret", "api_key", "apikey")
+_INLINE_SECRET = (
+    "looks like a secret written inline;"
+    " put it in an environment variable and give its name {where}"
+)
+_DUPLICATE_KEY = re.compile(r'found duplicate key "(?P<key>.*?)" with value')
+
+
+def _invalid(reason: str, **context: Any) -> PydanticCustomError:
+    """A validation error whose message is ``reason`` exactly, with extra hints for the locator."""
+    return PydanticCustomError("listener", "{reason}", {"reason": reason, **context})
+
+
+# --- value checks: each takes the raw string and returns the value to keep ------------------
+
+
+def _text(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise _invalid("is empty")
+    return value
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.fullmatch(value):
+        raise _invalid(
+            f"malformed slug {value!r} (2-32 lowercase letters, digits and hyphens,"
+            " not starting or ending with a hyphen)"
+        )
+    return value
+
+
+def _hashtag(value: str) -> str:
+    value = value.strip()
+    if not _HASHTAG.fullmatch(value):
+        raise _invalid(f"malformed hashtag {value!r} (letters, digits and _ only)")
+    return value if value.startswith("#") else f"#{value}"
+
+
+def _keyword(value: str) -> str:
+    value = _text(value)
+    from listener.query import keyword_watch  # lazy, like _query
+
+    try:
+        keyword_watch(value)
+    except QuerySyntaxError:
+        raise _invalid(f"keyword {value!r} has no words to match") from None
+    return value
+
+
+def _query(value: str) -> str:
+    value = _text(value)
+    from listener.query import parse  # lazy: keeps config loading free of query internals
+
+    try:
+        parse(value)
+    except QuerySyntaxError as exc:
+        raise _invalid(f"malformed query: {exc}") from None
+    return value
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.fullmatch(value):
+        raise _invalid(f"malformed email address {value!r} (expected name@domain)")
+    return value
+
+
+def _url(value: str, what: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+        raise _invalid(f"malformed {what} {value!r} (an http:// or https:// URL)")
+    return value
+
+
+def _base_url(value: str) -> str:
+    return _url(value, "base URL") if value.strip() else ""
+
+
+def _handle(pattern: re.Pattern[str], platform: str, rule: str) -> AfterValidator:
+    def check(value: str) -> str:
+        handle = value.strip().removeprefix("@")
+        if not pattern.fullmatch(handle):
+            raise _invalid(f"malformed {platform} account {value.strip()!r} ({rule})")
+        return handle
+
+    return AfterValidator(check)
+
+
+def _env_var_name(value: str) -> str:
+    # Never quote the value: if it is not a name, it is probably the secret itself.
+    if not _ENV_VAR.fullmatch(value.strip()):
+        raise _invalid(_INLINE_SECRET.format(where="here"))
+    return value.strip()
+
+
+def parse_interval(value: object) -> timedelta:
+    """Turn ``30s``, ``15m``, ``1h``, ``1d`` or a whole number of seconds into a timedelta."""
+    if isinstance(value, timedelta):
+        seconds = int(value.total_seconds())
+    elif isinstance(value, int) and not isinstance(value, bool):
+        seconds = value
+    elif isinstance(value, str) and (match := _INTERVAL.fullmatch(value.strip())):
+        seconds = int(match[1]) * _UNITS[match[2]]
+    else:
+        shown = f" {value!r}" if isinstance(value, str) else ""
+        raise _invalid(f"malformed interval{shown} (use e.g. 30s, 15m, 1h, 1d, or whole seconds)")
+    if seconds < MIN_INTERVAL.total_seconds():
+        raise _invalid(
+            f"interval {format_interval(timedelta(seconds=seconds))} is too short (minimum 1m)"
+        )
+    return timedelta(seconds=seconds)
+
+
+def format_interval(interval: timedelta) -> str:
+    """Render an interval in the largest whole unit: 900 seconds -> ``15m``."""
+    seconds = int(interval.total_seconds())
+    for unit, size in _UNITS.items():
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+Text = Annotated[str, AfterValidator(_text)]
+Slug = Annotated[str, AfterValidator(_slug)]
+Hashtag = Annotated[str, AfterValidator(_hashtag)]
+Keyword = Annotated[str, AfterValidator(_keyword)]
+Query = Annotated[str, AfterValidator(_query)]
+Email = Annotated[str, AfterValidator(_email)]
+FeedUrl = Annotated[str, AfterValidator(lambda v: _url(v, "feed URL"))]
+InstanceUrl = Annotated[str, AfterValidator(lambda v: _url(v, "instance URL"))]
+BaseUrl = Annotated[str, AfterValidator(_base_url)]
+EnvVarName = Annotated[str, AfterValidator(_env_var_name)]
+Interval = Annotated[timedelta, BeforeValidator(parse_interval)]
+XHandle = Annotated[str, _handle(_X_HANDLE, "X", "letters, digits and _, up to 15")]
+MastodonHandle = Annotated[str, _handle(_MASTODON_HANDLE, "Mastodon", "user or user@instance")]
+BlueskyHandle = Annotated[str, _handle(_BLUESKY_HANDLE, "Bluesky", "a domain handle or a DID")]
+
+
+# --- models ----------------------------------------------------------------------------------
+
+
+class _Section(BaseModel):
+    # hide_input_in_errors: a ValidationError that escapes must not print a credential.
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+
+class Accounts(_Section):
+    """Accounts to follow, per platform (handles without a leading @)."""
+
+    x: list[XHandle] = []
+    mastodon: list[MastodonHandle] = []
+    bluesky: list[BlueskyHandle] = []
+
+
+class Watches(_Section):
+    """What a department watches; hashtags are kept as written, with a leading #."""
+
+    hashtags: list[Hashtag] = []
+    keywords: list[Keyword] = []
+    queries: list[Query] = []
+    accounts: Accounts = Accounts()
+    feeds: list[FeedUrl] = []
+
+
+class DepartmentConfig(_Section):
+    """One department: who gets its digest and what it watches."""
+
+    slug: Slug
+    name: Text
+    recipients: list[Email] = []
+    watches: Watches = Watches()
+
+
+class SourceConfig(_Section):
+    """How to collect from one source; credentials map a name to the env var holding it."""
+
+    enabled: bool = False
+    interval: Interval = DEFAULT_INTERVAL
+    base_url: BaseUrl = ""
+    credentials: dict[str, EnvVarName] = {}
+    instances: list[InstanceUrl] = []
+
+
+class ListenerConfig(_Section):
+    """The whole config file."""
+
+    departments: list[DepartmentConfig]
+    sources: dict[str, SourceConfig] = {}
+
+    @field_validator("departments")
+    @classmethod
+    def _unique_slugs(cls, departments: list[DepartmentConfig]) -> list[DepartmentConfig]:
+        first: dict[str, int] = {}
+        for index, department in enumerate(departments):
+            if department.slug in first:
+                raise PydanticCustomError(
+                    "listener",
+                    "{reason} (first at {first})",
+                    {
+                        "reason": f"duplicate slug {department.slug!r}",
+                        "first": f"departments[{first[department.slug]}]",
+                        "at": (index, "slug"),
+                        "first_at": (first[department.slug], "slug"),
+                    },
+                )
+            first[department.slug] = index
+        return departments
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _known_sources(cls, sources: object) -> object:
+        for name in sources if isinstance(sources, dict) else ():
+            if name not in SOURCE_NAMES:
+                expected = ", ".join(SOURCE_NAMES)
+                raise _invalid(f"unknown key {name!r} (expected one of: {expected})", key=name)
+        return sources
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+Loc = tuple[int | str, ...]
+
+
+def load_config(path: Path) -> ListenerConfig:
+    """Read and validate the config file; any problem is one ConfigError line naming file:line."""
+    text = _read_text(path)
+    data = _parse_yaml(text, path)
+    if data is None:
+        raise ConfigError(f"{path}: file is empty (expected 'departments:' and 'sources:')")
+    lines: dict[Loc, int] = {}
+    plain = _plain(data, (), lines)
+    if not isinstance(plain, dict):
+        raise ConfigError(f"{path}:1: expected a mapping with 'departments:' and 'sources:'")
+    try:
+        return ListenerConfig.model_validate(plain)
+    except ValidationError as exc:
+        located = [_locate(error, lines) for error in exc.errors(include_url=False)]
+        line, message = min(located, key=lambda pair: pair[0])
+        raise ConfigError(f"{path}:{line}: {message}") from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
+    try:
+        return YAML(typ="rt").load(text)
+    except DuplicateKeyError as exc:
+        raise ConfigError(_duplicate_key_line(exc, text, path)) from None
+    except MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        reason = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(f"{path}:{line}: invalid YAML: {reason}") from None
+    except ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise ConfigError(f"{path}:{line}: invalid YAML: {str(exc).splitlines()[0]}") from None
+    except YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {str(exc).splitlines()[0]}") from None
+
+
+def _duplicate_key_line(exc: DuplicateKeyError, text: str, path: Path) -> str:
+    """Name the duplicate key and where it first appeared, never its value (maybe a secret)."""
+    match = _DUPLICATE_KEY.search(exc.problem or "")
+    key = match["key"] if match else "?"
+    mark, start = exc.problem_mark, exc.context_mark
+    line = mark.line + 1 if mark else 1
+    first = ""
+    if mark and start:
+        lines = text.splitlines()
+        for number in range(start.line, mark.line + 1):
+            # Only trust a match at the key's own column before the duplicate itself.
+            rest = lines[number][mark.column :] if number < mark.line else ""
+            if rest.startswith(key) and rest[len(key) :].lstrip().startswith(":"):
+                first = f" (first at line {number + 1})"
+                break
+    return f"{path}:{line}: duplicate key {key!r}{first}"
+
+
+def _plain(node: Any, loc: Loc, lines: dict[Loc, int]) -> Any:
+    """Copy ruamel's tree into plain dicts and lists, recording the line of every key and item."""
+    if isinstance(node, CommentedMap):
+        mapping: dict[Any, Any] = {}
+        for key, value in node.items():
+            lines[(*loc, key)] = node.lc.key(key)[0] + 1
+            mapping[key] = _plain(value, (*loc, key), lines)
+        return mapping
+    if isinstance(node, CommentedSeq):
+        items: list[Any] = []
+        for index, value in enumerate(node):
+            lines[(*loc, index)] = node.lc.item(index)[0] + 1
+            items.append(_plain(value, (*loc, index), lines))
+        return items
+    return node
+
+
+# --- error messages --------------------------------------------------------------------------
+
+
+def _locate(error: ErrorDetails, lines: Mapping[Loc, int]) -> tuple[int, str]:
+    """Turn one pydantic error into (line, 'path: reason')."""
+    loc: Loc = tuple(part for part in error["loc"] if part != "[key]")
+    ctx = error.get("ctx") or {}
+    path_loc, line_loc = loc, loc
+    if error["type"] == "extra_forbidden":
+        path_loc, reason = _unknown_key(loc)
+    elif error["type"] == "invalid_key" or error["loc"][-1:] == ("[key]",):
+        path_loc = loc[:-1]
+        reason = f"key {loc[-1]!r} must be text (put it in quotes)"
+    elif error["type"] == "missing":
+        path_loc = line_loc = loc[:-1]
+        reason = f"missing required key {loc[-1]!r}"
+    else:
+        reason = _reason(error)
+    if "key" in ctx:
+        line_loc = (*loc, ctx["key"])
+    if "at" in ctx:
+        path_loc = line_loc = (*loc, *ctx["at"])
+    if "first_at" in ctx:
+        reason = f"{ctx['reason']} (first at line {_line_of((*loc, *ctx['first_at']), lines)})"
+    path = _dotted(path_loc)
+    return _line_of(line_loc, lines), f"{path}: {reason}" if path else reason
+
+
+def _line_of(loc: Loc, lines: Mapping[Loc, int]) -> int:
+    """The line of ``loc``, or of its nearest ancestor the file actually contains."""
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return 1
+
+
+def _dotted(loc: Loc) -> str:
+    """``('departments', 1, 'watches')`` -> ``departments[1].watches``."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
+
+
+def _reason(error: ErrorDetails) -> str:
+    """Plain words for pydantic's type errors; our own errors already carry their reason."""
+    kind, given = error["type"], error.get("input")
+    if kind == "listener":
+        return str(error["msg"])
+    if kind == "string_type":
+        hint = " (put it in quotes)" if isinstance(given, int | float) else ""
+        return f"expected text{hint}"
+    if kind == "list_type":
+        return "expected a list" + (", found nothing (write [] for none)" if given is None else "")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "expected a mapping (key: value lines)"
+    if kind in ("bool_type", "bool_parsing"):
+        return "expected true or false"
+    message = str(error["msg"])
+    return message[:1].lower() + message[1:]
+
+
+def _unknown_key(loc: Loc) -> tuple[Loc, str]:
+    """(path to show, reason) for a key no model expects; secrets get their own advice."""
+    parent, key = loc[:-1], str(loc[-1])
+    model = _model_at(parent)
+    if model is SourceConfig and any(word in key.lower() for word in _SECRET_WORDS):
+        return loc, _INLINE_SECRET.format(where="under credentials")
+    expected = f" (expected one of: {', '.join(model.model_fields)})" if model else ""
+    return parent, f"unknown key {key!r}{expected}"
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The model class that validates the mapping at ``loc`` (to list its keys)."""
+    node: Any = ListenerConfig
+    for part in loc:
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(str(part))
+            node = field.annotation if field else None
+        elif get_origin(node) in (list, dict):
+            node = get_args(node)[-1]
+        else:
+            return None
+    return node if isinstance(node, type) and issubclass(node, BaseModel) else None
+
+
+# --- effective config ------------------------------------------------------------------------
+
+
+def effective_config_text(
+    config: ListenerConfig, *, environ: Mapping[str, str] | None = None
+) -> str:
+    """The config with defaults filled in, as YAML; credentials show only whether they are set."""
+    data = config.model_dump(mode="python")
+    for name, source in config.sources.items():
+        shown = data["sources"][name]
+        shown["interval"] = format_interval(source.interval)
+        shown["credentials"] = {
+            key: f"{var} ({'set' if secret_from_env(var, environ) else 'not set'})"
+            for key, var in source.credentials.items()
+        }
+    yaml = YAML(typ="rt")
+    yaml.default_flow_style = False
+    yaml.width = 4096  # keep long boolean queries on one line
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()

@@ -1,0 +1,202 @@
+"""SQLModel tables: departments, watches, authors, posts, matches, runs, cursors, scores.
+
+Every timestamp is a timezone-aware UTC datetime (see `UTCDateTime`). Posts are
+unique on (platform, native_id); the raw platform payload and the unmodified
+text are kept, and `search_text` (see listener.textnorm) feeds full-text search.
+The full-text index itself (FTS5 table on SQLite, generated tsvector column on
+PostgreSQL) is created by the migrations, not declared here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A DateTime that only accepts aware datetimes and always returns aware UTC ones."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given; listener stores UTC only")
+        value = value.astimezone(UTC)
+        # SQLite has no time zones: store the UTC wall time, re-attach UTC on the way out.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json(*, nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=sa.Column(JSONType, nullable=nullable))
+
+
+class Department(SQLModel, table=True):
+    __tablename__ = "departments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=200)
+    active: bool = True
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Recipient(SQLModel, table=True):
+    __tablename__ = "recipients"
+    __table_args__ = (sa.UniqueConstraint("department_id", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int = Field(foreign_key="departments.id", ondelete="CASCADE", index=True)
+    email: str = Field(max_length=320)
+    created_at: datetime = _ts()
+
+
+class Watch(SQLModel, table=True):
+    """One thing a department watches: a hashtag, keyword, boolean query, account or feed."""
+
+    __tablename__ = "watches"
+    __table_args__ = (sa.UniqueConstraint("department_id", "kind", "platform", "value"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int = Field(foreign_key="departments.id", ondelete="CASCADE", index=True)
+    kind: str = Field(max_length=16)  # hashtag | keyword | query | account | feed
+    platform: str = Field(default="", max_length=16)  # accounts only: x | mastodon | bluesky
+    value: str = Field(max_length=1000)
+    status: str = Field(default="active", max_length=16)  # active | paused | removed
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Author(SQLModel, table=True):
+    __tablename__ = "authors"
+    __table_args__ = (sa.UniqueConstraint("platform", "native_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    native_id: str = Field(max_length=200)
+    handle: str = Field(default="", max_length=200, index=True)
+    name: str = Field(default="", max_length=400)
+    description: str = ""
+    verified_type: str = Field(default="", max_length=32)
+    followers_count: int | None = None
+    profile: dict[str, Any] | None = _json()
+    first_seen_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Post(SQLModel, table=True):
+    """One public post, stored once however many watches or departments it matches."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        sa.UniqueConstraint("platform", "native_id"),
+        sa.Index("ix_posts_platform_conversation", "platform", "conversation_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    native_id: str = Field(max_length=200)
+    url: str = ""
+    author_id: int | None = Field(default=None, foreign_key="authors.id", index=True)
+    author_handle: str = Field(default="", max_length=200)  # normalised, for from: queries
+    created_at: datetime = _ts(index=True)
+    collected_at: datetime = _ts()
+    text: str  # verbatim, as the platform gave it (full text of long posts)
+    search_text: str = ""  # listener.textnorm.search_text(text), what the index sees
+    text_hash: str = Field(default="", max_length=64, index=True)  # of the text sentiment reads
+    lang: str | None = Field(default=None, max_length=16)
+    kind: str = Field(default="post", max_length=16)  # post | reply | quote | repost | response
+    conversation_id: str | None = Field(default=None, max_length=200)
+    reply_to_id: str | None = Field(default=None, max_length=200, index=True)
+    quote_of_id: str | None = Field(default=None, max_length=200)
+    repost_of_id: str | None = Field(default=None, max_length=200)
+    metrics: dict[str, Any] | None = _json()
+    raw: dict[str, Any] | None = _json()
+    source: str = Field(default="", max_length=500)  # provenance: how and where it was fetched
+
+
+class PostDepartment(SQLModel, table=True):
+    __tablename__ = "post_departments"
+
+    post_id: int = Field(foreign_key="posts.id", ondelete="CASCADE", primary_key=True)
+    department_id: int = Field(
+        foreign_key="departments.id", ondelete="CASCADE", primary_key=True, index=True
+    )
+
+
+class PostMatch(SQLModel, table=True):
+    __tablename__ = "post_matches"
+
+    post_id: int = Field(foreign_key="posts.id", ondelete="CASCADE", primary_key=True)
+    watch_id: int = Field(foreign_key="watches.id", ondelete="CASCADE", primary_key=True, index=True)
+
+
+class CollectionRun(SQLModel, table=True):
+    """One run of one source (or one file import) for one department or all of them."""
+
+    __tablename__ = "collection_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64, index=True)
+    department_id: int | None = Field(default=None, foreign_key="departments.id")
+    started_at: datetime = _ts(index=True)
+    finished_at: datetime | None = _ts(nullable=True)
+    status: str = Field(default="running", max_length=16)  # running | ok | partial | failed
+    posts_new: int = 0
+    posts_seen: int = 0
+    items_rejected: int = 0
+    pages: int = 0
+    rate_limit_wait_seconds: float = 0.0
+    error: str = ""
+    detail: dict[str, Any] | None = _json()
+
+
+class Cursor(SQLModel, table=True):
+    """Where a source resumes from, saved in the same transaction as the posts before it."""
+
+    __tablename__ = "cursors"
+    __table_args__ = (sa.UniqueConstraint("source", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64)
+    key: str = Field(max_length=500)
+    value: str = ""
+    updated_at: datetime = _ts()
+
+
+class SentimentScore(SQLModel, table=True):
+    __tablename__ = "sentiment_scores"
+
+    post_id: int = Field(foreign_key="posts.id", ondelete="CASCADE", primary_key=True)
+    compound: float
+    pos: float
+    neu: float
+    neg: float
+    label: str = Field(max_length=16, index=True)
+    scorer_version: str = Field(max_length=32)
+    scored_at: datetime = _ts()

@@ -1,0 +1,83 @@
+"""Engines and sessions: SQLite (WAL, busy timeout, foreign keys) or PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from listener.errors import ConfigError
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain postgres:// URLs and point them at psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def create_engine(url: str, *, echo: bool = False) -> sa.Engine:
+    """Create an engine for `url`, making the SQLite file's folder if needed."""
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"LISTENER_DATABASE_URL: not a database URL: {url!r}") from None
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, echo=echo)
+    if parsed.get_backend_name() == "postgresql":
+        return sa.create_engine(parsed, echo=echo, pool_pre_ping=True)
+    raise ConfigError(
+        f"LISTENER_DATABASE_URL: unsupported database {parsed.get_backend_name()!r}"
+        " (use sqlite:///path or postgresql://...)"
+    )
+
+
+def _sqlite_engine(parsed: sa.URL, *, echo: bool) -> sa.Engine:
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        parsed, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        # Writers take the lock up front (IMMEDIATE), so two writers queue on the
+        # busy timeout instead of failing with "database is locked" when a read
+        # transaction tries to upgrade; readers stay deferred and never block.
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection in a transaction that will write: committed on success, else rolled back."""
+    with engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+        yield conn
+
+
+def is_sqlite(engine: sa.Engine | sa.Connection) -> bool:
+    """True when the engine or connection talks to SQLite."""
+    return engine.dialect.name == "sqlite"

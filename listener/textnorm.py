@@ -1,0 +1,108 @@
+"""Text normalisation and tokenisation shared by indexing, querying and watch matching.
+
+Every place that turns text into searchable words goes through this module, so
+a post is indexed, a query is parsed and a watch is matched with exactly the
+same idea of what a word is::
+
+    >>> tokenize("Waiting lists at the #NHS. @DHSCgovuk: Café covid-19")
+    ['waiting', 'lists', 'at', 'the', '#nhs', '@dhscgovuk', 'cafe', 'covid', '19']
+
+A token is a maximal run of word characters (unicode letters, digits, ``_``)
+and the signs ``#`` and ``@``, taken from the normalised text. This mirrors
+SQLite FTS5's ``unicode61`` tokenizer with ``tokenchars '#@_'``, so the store
+can index :func:`search_text` and FTS5 finds exactly these tokens again.
+
+Consequences worth knowing:
+
+- URLs get no special case: ``https://www.gov.uk/nhs`` becomes the tokens
+  ``https www gov uk nhs``, and a query for the same URL becomes that phrase.
+- A token made only of signs (``#``, ``@@``) is dropped: it carries no word.
+- Signs inside a token stay: ``#nhs#care`` and ``user@instance`` are one token
+  each; an e-mail address ``a@b.org`` gives ``a@b`` and ``org``.
+- Scripts whose vowel signs are spacing or non-combining marks (Devanagari,
+  Bengali...) split at those marks, exactly as ``unicode61`` does by default.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "hashtags",
+    "mentions",
+    "normalise",
+    "normalise_handle",
+    "normalise_lang",
+    "search_text",
+    "tokenize",
+]
+
+_TOKEN = re.compile(r"[\w#@]+")
+_WORD_CHAR = re.compile(r"\w")
+_SPACES = re.compile(r"\s+")
+_SOFT_HYPHEN = "\u00ad"
+# Control (Cc), format (Cf) and line/paragraph separators become spaces, so an
+# invisible character never glues two words together.
+_SPACE_LIKE = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs"})
+
+
+def normalise(text: str) -> str:
+    """Return ``text`` as NFKC, casefolded, without diacritics and with single spaces."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    # A soft hyphen is an invisible hint inside a word: removing it keeps the word whole.
+    text = text.replace(_SOFT_HYPHEN, "")
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = [
+        " " if unicodedata.category(ch) in _SPACE_LIKE else ch
+        for ch in decomposed
+        if not unicodedata.combining(ch)
+    ]
+    # NFKD splits Hangul syllables into jamo; recomposing gives the usual form back.
+    text = unicodedata.normalize("NFC", "".join(kept))
+    return _SPACES.sub(" ", text).strip()
+
+
+def tokenize(text: str) -> list[str]:
+    """Split ``text`` into normalised tokens: runs of word characters, ``#`` and ``@``."""
+    return [tok for tok in _TOKEN.findall(normalise(text)) if _WORD_CHAR.search(tok)]
+
+
+def search_text(text: str) -> str:
+    """Return the normalised text the store indexes: the tokens joined by single spaces."""
+    return " ".join(tokenize(text))
+
+
+def hashtags(text: str) -> list[str]:
+    """Return the hashtags in ``text`` in order, normalised and without the ``#``."""
+    return _signed(tokenize(text), "#")
+
+
+def mentions(text: str) -> list[str]:
+    """Return the mentioned handles in ``text`` in order, normalised and without the ``@``."""
+    return _signed(tokenize(text), "@")
+
+
+def normalise_handle(handle: str) -> str:
+    """Return an account handle as stored and matched: normalised, without a leading ``@``.
+
+    Mastodon and Bluesky handles keep their dots and inner ``@``:
+    ``@User@Instance.Social`` becomes ``user@instance.social``.
+    """
+    return normalise(handle).removeprefix("@")
+
+
+def normalise_lang(code: str | None) -> str | None:
+    """Return the primary language subtag in lowercase (``en-GB`` -> ``en``), or None if empty."""
+    if code is None:
+        return None
+    primary = normalise(code).replace("_", "-").split("-", 1)[0].strip()
+    return primary or None
+
+
+def _signed(tokens: list[str], sign: str) -> list[str]:
+    return [
+        tok[1:]
+        for tok in tokens
+        if len(tok) > 1 and tok[0] == sign and _WORD_CHAR.match(tok[1]) is not None
+    ]
