@@ -32,7 +32,7 @@ SOURCE_NAMES = ("x", "mastodon", "bluesky", "rss")
 DEFAULT_INTERVAL = timedelta(minutes=30)
 MIN_INTERVAL = timedelta(minutes=1)
 
-_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,30}[a-z0-9]")
 _HASHTAG = re.compile(r"#?\w+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _ENV_VAR = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -46,6 +46,15 @@ _INLINE_SECRET = (
     "looks like a secret written inline;"
     " put it in an environment variable and give its name {where}"
 )
+# pydantic's wording names Python types; these name what to write in YAML.
+_TYPE_REASONS = {
+    "string_type": "expected text",
+    "list_type": "expected a list",
+    "dict_type": "expected a mapping (key: value lines)",
+    "model_type": "expected a mapping (key: value lines)",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+}
 _DUPLICATE_KEY = re.compile(r'found duplicate key "(?P<key>.*?)" with value')
 
 
@@ -82,7 +91,7 @@ def _hashtag(value: str) -> str:
 
 def _keyword(value: str) -> str:
     value = _text(value)
-    from listener.query import keyword_watch  # lazy, like _query
+    from listener.query import keyword_watch  # lazy, as in _query
 
     try:
         keyword_watch(value)
@@ -93,7 +102,7 @@ def _keyword(value: str) -> str:
 
 def _query(value: str) -> str:
     value = _text(value)
-    from listener.query import parse  # lazy: keeps config loading free of query internals
+    from listener.query import parse  # lazy: config models import without the query parser
 
     try:
         parse(value)
@@ -320,9 +329,9 @@ def _duplicate_key_line(exc: DuplicateKeyError, text: str, path: Path) -> str:
     first = ""
     if mark and start:
         lines = text.splitlines()
-        for number in range(start.line, mark.line + 1):
-            # Only trust a match at the key's own column before the duplicate itself.
-            rest = lines[number][mark.column :] if number < mark.line else ""
+        for number in range(start.line, mark.line):
+            # ruamel does not say where the first one was: look for the key at the same column.
+            rest = lines[number][mark.column :]
             if rest.startswith(key) and rest[len(key) :].lstrip().startswith(":"):
                 first = f" (first at line {number + 1})"
                 break
@@ -352,7 +361,8 @@ def _plain(node: Any, loc: Loc, lines: dict[Loc, int]) -> Any:
 def _locate(error: ErrorDetails, lines: Mapping[Loc, int]) -> tuple[int, str]:
     """Turn one pydantic error into (line, 'path: reason')."""
     loc: Loc = tuple(part for part in error["loc"] if part != "[key]")
-    ctx = error.get("ctx") or {}
+    # Only our own errors carry locator hints ("key", "at", "first_at") in their context.
+    ctx = (error.get("ctx") or {}) if error["type"] == "listener" else {}
     path_loc, line_loc = loc, loc
     if error["type"] == "extra_forbidden":
         path_loc, reason = _unknown_key(loc)
@@ -393,19 +403,12 @@ def _dotted(loc: Loc) -> str:
 def _reason(error: ErrorDetails) -> str:
     """Plain words for pydantic's type errors; our own errors already carry their reason."""
     kind, given = error["type"], error.get("input")
-    if kind == "listener":
-        return str(error["msg"])
-    if kind == "string_type":
-        hint = " (put it in quotes)" if isinstance(given, int | float) else ""
-        return f"expected text{hint}"
-    if kind == "list_type":
-        return "expected a list" + (", found nothing (write [] for none)" if given is None else "")
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "expected a mapping (key: value lines)"
-    if kind in ("bool_type", "bool_parsing"):
-        return "expected true or false"
-    message = str(error["msg"])
-    return message[:1].lower() + message[1:]
+    if kind == "string_type" and isinstance(given, int | float):
+        return "expected text (put it in quotes)"
+    if kind == "list_type" and given is None:
+        return "expected a list, found nothing (write [] for none)"
+    message = _TYPE_REASONS.get(kind, str(error["msg"]))
+    return message if kind == "listener" else message[:1].lower() + message[1:]
 
 
 def _unknown_key(loc: Loc) -> tuple[Loc, str]:

@@ -1,9 +1,9 @@
 """The exception tree: every error listener raises on purpose.
 
     ListenerError                 base of everything below
-    ├── UserError                 bad input from a person: the CLI prints it as one line, exit 1
-    │   ├── ConfigError           the config file or an env setting is invalid (names file, line, field)
-    │   ├── QuerySyntaxError      a search query or boolean watch cannot be parsed (names the column)
+    ├── UserError                 bad input from a person: shown as one line, exit status 1
+    │   ├── ConfigError           config file or env setting invalid (names file, line, field)
+    │   ├── ConfigError           config file or env setting invalid (file, line, field)
     │   ├── ImportFormatError     a file to import cannot be read at all (names the file)
     │   └── NotFoundError         a post, department or other thing named by the user does not exist
     ├── StoreError                the database is unreachable or not initialised

@@ -153,7 +153,9 @@ class PostMatch(SQLModel, table=True):
     __tablename__ = "post_matches"
 
     post_id: int = Field(foreign_key="posts.id", ondelete="CASCADE", primary_key=True)
-    watch_id: int = Field(foreign_key="watches.id", ondelete="CASCADE", primary_key=True, index=True)
+    watch_id: int = Field(
+        foreign_key="watches.id", ondelete="CASCADE", primary_key=True, index=True
+    )
 
 
 class CollectionRun(SQLModel, table=True):

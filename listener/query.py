@@ -34,10 +34,25 @@ from listener.errors import QuerySyntaxError
 from listener.textnorm import normalise, normalise_handle, tokenize
 
 __all__ = [
-    "MAX_DEPTH", "MAX_QUERY_LENGTH", "And", "From", "Hashtag", "Lang", "Mention", "Node", "Not",
-    "Or", "Phrase", "Term", "account_watch", "format_query", "hashtag_watch", "keyword_watch",
-    "parse", "word_forms",
-]  # fmt: skip
+    "MAX_DEPTH",
+    "MAX_QUERY_LENGTH",
+    "And",
+    "From",
+    "Hashtag",
+    "Lang",
+    "Mention",
+    "Node",
+    "Not",
+    "Or",
+    "Phrase",
+    "Term",
+    "account_watch",
+    "format_query",
+    "hashtag_watch",
+    "keyword_watch",
+    "parse",
+    "word_forms",
+]
 
 MAX_QUERY_LENGTH: Final = 1000
 MAX_DEPTH: Final = 20
@@ -115,11 +130,10 @@ _TAG: Final = re.compile(r"\w+")
 _LANG: Final = re.compile(r"[a-z]{2,3}")
 # X operators listener does not support: refusing them beats silently
 # searching for the words "since" and "2024" and finding nothing.
-_UNSUPPORTED: Final = frozenset({
-    "bio", "context", "conversation_id", "entity", "filter", "has", "is", "list", "min_faves",
-    "min_replies", "min_retweets", "near", "place", "place_country", "point_radius",
-    "retweets_of", "since", "source", "to", "until", "url", "within",
-})  # fmt: skip
+_UNSUPPORTED: Final = re.compile(
+    r"since|until|to|url|is|has|filter|min_(retweets|faves|replies)|conversation_id|near|within"
+    r"|place(_country)?|point_radius|list|retweets_of|context|entity|source|bio"
+)
 
 
 def word_forms(word: str) -> tuple[str, ...]:
@@ -130,8 +144,10 @@ def word_forms(word: str) -> tuple[str, ...]:
 def parse(query: str) -> Node:
     """Parse a search query or boolean watch; raise QuerySyntaxError naming the column."""
     if len(query) > MAX_QUERY_LENGTH:
-        _fail(query, f"query is too long: {len(query):,} characters "
-              f"(the limit is {MAX_QUERY_LENGTH:,})")  # fmt: skip
+        _fail(
+            query,
+            f"query is too long: {len(query):,} characters (the limit is {MAX_QUERY_LENGTH:,})",
+        )
     if not query.strip():
         _fail(query, "empty query")
     tokens = _lex(query)
@@ -262,8 +278,11 @@ def _phrase(query: str, start: int, tokens: list[_Tok]) -> int:
     column = start + 1
     end = next((j for j in range(column, len(query)) if query[j] in _QUOTES), -1)
     if end < 0:
-        _fail(query, f"unbalanced quote: the {query[start]} at column {column} is never closed",
-              column)  # fmt: skip
+        _fail(
+            query,
+            f"unbalanced quote: the {query[start]} at column {column} is never closed",
+            column,
+        )
     words = tokenize(query[column:end])
     if not words:
         _fail(query, f"empty phrase at column {column}", column)
@@ -282,19 +301,27 @@ def _word(query: str, word: str, column: int) -> _Tok | None:
         if not rest:
             _fail(query, f"from: at column {column} needs a handle", column)
         if not _HANDLE.fullmatch(handle):
-            _fail(query, f'from: at column {column} needs a handle of letters, digits, "_", '
-                  f'".", "-" and "@", not "{rest}"', column)  # fmt: skip
+            _fail(
+                query,
+                f'from: at column {column} needs a handle of letters, digits, "_", '
+                f'".", "-" and "@", not "{rest}"',
+                column,
+            )
         return _Tok("atom", column, From(handle))
     if colon and prefix == "lang":
         code = normalise(rest)
         if not _LANG.fullmatch(code):
             got = f', not "{rest}"' if rest else ""
-            _fail(query, f"lang: at column {column} needs a 2- or 3-letter language code{got}",
-                  column)  # fmt: skip
+            _fail(
+                query, f"lang: at column {column} needs a 2- or 3-letter language code{got}", column
+            )
         return _Tok("atom", column, Lang(code))
-    if colon and rest and prefix in _UNSUPPORTED:
-        _fail(query, f'unsupported operator "{prefix}:" at column {column} '
-              "(supported: from:, lang:)", column)  # fmt: skip
+    if colon and rest and _UNSUPPORTED.fullmatch(prefix):
+        _fail(
+            query,
+            f'unsupported operator "{prefix}:" at column {column} (supported: from:, lang:)',
+            column,
+        )
     words = tokenize(word)
     return _Tok("atom", column, _node_for_tokens(words)) if words else None
 
@@ -348,8 +375,11 @@ class _Parser:
             return alternatives[0][1]
         for column, node in alternatives:
             if not _includes(node):
-                self.fail(f"an exclusion cannot be an alternative of OR (column {column}); "
-                          "put it outside the OR", column)  # fmt: skip
+                self.fail(
+                    f"an exclusion cannot be an alternative of OR (column {column}); "
+                    "put it outside the OR",
+                    column,
+                )
         return Or(_flatten(Or, [node for _, node in alternatives]))
 
     def and_expr(self) -> Node:
@@ -370,8 +400,10 @@ class _Parser:
             self.fail(f'"-" at column {tok.column} must be followed by a term', tok.column)
         child = self.atom()
         if not _includes(child):
-            self.fail(f'"-" at column {tok.column} excludes a group that has nothing to include',
-                      tok.column)  # fmt: skip
+            self.fail(
+                f'"-" at column {tok.column} excludes a group that has nothing to include',
+                tok.column,
+            )
         return Not(child)
 
     def atom(self) -> Node:
@@ -392,8 +424,10 @@ class _Parser:
         if closing.kind == ")":
             self.fail(f"empty parentheses at column {column}", column)
         if self.depth >= MAX_DEPTH:
-            self.fail(f"parentheses nested too deeply at column {column} "
-                      f"(the limit is {MAX_DEPTH})", column)  # fmt: skip
+            self.fail(
+                f"parentheses nested too deeply at column {column} (the limit is {MAX_DEPTH})",
+                column,
+            )
         self.depth += 1
         node = self.or_expr()
         self.depth -= 1

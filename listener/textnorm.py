@@ -38,34 +38,54 @@ __all__ = [
     "tokenize",
 ]
 
-_TOKEN = re.compile(r"[\w#@]+")
+# A maximal run of word characters, "#" and "@" that has at least one word character.
+_TOKEN = re.compile(r"[#@]*\w[\w#@]*")
 _WORD_CHAR = re.compile(r"\w")
-_SPACES = re.compile(r"\s+")
-_SOFT_HYPHEN = "\u00ad"
-# Control (Cc), format (Cf) and line/paragraph separators become spaces, so an
+# Control (Cc), format (Cf) and separator (Z*) characters become spaces, so an
 # invisible character never glues two words together.
 _SPACE_LIKE = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs"})
+_SOFT_HYPHEN = "\u00ad"
+
+
+class _PlainTable(dict[int, str]):
+    """``str.translate`` table that strips diacritics and blanks out invisible characters.
+
+    Filled lazily, one code point at a time, so normalising stays fast on the
+    C path of ``str.translate`` instead of a Python loop over every character.
+    """
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char == _SOFT_HYPHEN:  # an invisible hyphenation hint: keep the word whole
+            plain = ""
+        elif unicodedata.category(char) in _SPACE_LIKE:
+            plain = " "
+        else:
+            decomposed = unicodedata.normalize("NFKD", char)
+            plain = "".join(part for part in decomposed if not unicodedata.combining(part))
+        self[code] = plain
+        return plain
+
+
+_PLAIN = _PlainTable()
 
 
 def normalise(text: str) -> str:
     """Return ``text`` as NFKC, casefolded, without diacritics and with single spaces."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    # A soft hyphen is an invisible hint inside a word: removing it keeps the word whole.
-    text = text.replace(_SOFT_HYPHEN, "")
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = [
-        " " if unicodedata.category(ch) in _SPACE_LIKE else ch
-        for ch in decomposed
-        if not unicodedata.combining(ch)
-    ]
-    # NFKD splits Hangul syllables into jamo; recomposing gives the usual form back.
-    text = unicodedata.normalize("NFC", "".join(kept))
-    return _SPACES.sub(" ", text).strip()
+    if text.isascii():  # the common case, and NFKC, NFKD and casefold are then no-ops
+        text = text.lower()
+        if not text.isprintable():
+            text = text.translate(_PLAIN)
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        # NFKD splits Hangul syllables into jamo; NFC puts them back together.
+        text = unicodedata.normalize("NFC", text.translate(_PLAIN))
+    return " ".join(text.split())
 
 
 def tokenize(text: str) -> list[str]:
     """Split ``text`` into normalised tokens: runs of word characters, ``#`` and ``@``."""
-    return [tok for tok in _TOKEN.findall(normalise(text)) if _WORD_CHAR.search(tok)]
+    return _TOKEN.findall(normalise(text))
 
 
 def search_text(text: str) -> str:

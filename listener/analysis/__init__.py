@@ -1,0 +1,1 @@
+"""Analysis of collected posts: sentiment scoring and its evaluation."""

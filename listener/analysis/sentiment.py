@@ -1,0 +1,309 @@
+"""Score the sentiment of posts: VADER 3.3.2 with listener's fixes and policy-domain lexicon.
+
+See docs/sentiment.md for the faults fixed here and the rules for long texts.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import re
+import string
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from importlib import resources
+
+from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, SentiText
+
+from listener.analysis.emoji import spell_out_emoji
+
+# Bump whenever the lexicon or any rule below changes: it is stored beside
+# every score so old and new scores are never mixed unknowingly.
+SCORER_VERSION = "listener-1+vader-3.3.2"
+
+# VADER's documented cut-offs for its compound score.
+POSITIVE_THRESHOLD = 0.05
+NEGATIVE_THRESHOLD = -0.05
+
+POSITIVE, NEUTRAL, NEGATIVE = "positive", "neutral", "negative"
+LABELS = (POSITIVE, NEUTRAL, NEGATIVE)
+
+# VADER's rules rescan the whole token list for every token, so its cost
+# grows with the square of the length: longer texts are scored in chunks.
+CHUNK_CHARS = 1_000
+# Beyond this many characters (after emoji are spelled out) a text is cut;
+# the first 20,000 characters of a post say what it is about.
+MAX_CHARS = 20_000
+# Below this many distinct texts, starting worker processes costs more than it saves.
+PARALLEL_MIN_TEXTS = 2_000
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# Smart quotes from phones: VADER only strips ASCII punctuation and only
+# recognises "n't" negations written with an ASCII apostrophe.
+_TYPOGRAPHIC = str.maketrans(
+    dict.fromkeys("\u2018\u2019\u201a\u201b", "'") | dict.fromkeys("\u201c\u201d\u201e", '"')
+)
+
+
+@dataclass(frozen=True)
+class SentimentScore:
+    """VADER's four figures for one text, plus the label the compound implies."""
+
+    compound: float
+    pos: float
+    neu: float
+    neg: float
+    label: str  # "positive" | "neutral" | "negative"
+
+    @classmethod
+    def from_vader(cls, scores: Mapping[str, float]) -> SentimentScore:
+        """Build from VADER's polarity_scores() dict."""
+        compound = scores["compound"]
+        return cls(compound, scores["pos"], scores["neu"], scores["neg"], label_for(compound))
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """One line of the policy lexicon: a word, its valence (0 removes it), and the reason."""
+
+    token: str
+    valence: float
+    why: str
+
+
+def label_for(compound: float) -> str:
+    """The label VADER's documented thresholds give a compound score."""
+    if compound >= POSITIVE_THRESHOLD:
+        return POSITIVE
+    if compound <= NEGATIVE_THRESHOLD:
+        return NEGATIVE
+    return NEUTRAL
+
+
+class FixedVader(SentimentIntensityAnalyzer):
+    """VADER whose contrastive "but" works by position, within its own sentence."""
+
+    def polarity_scores(self, text: str) -> dict[str, float]:
+        """VADER 3.3.2's scoring loop, less its emoji pass (prepare_text spells emoji out)."""
+        sentitext = SentiText(text)
+        words = sentitext.words_and_emoticons
+        sentiments: list[float] = []
+        for i, item in enumerate(words):
+            # Boosters and "kind of" carry no valence of their own (as in VADER).
+            next_word = words[i + 1].lower() if i + 1 < len(words) else ""
+            is_kind_of = item.lower() == "kind" and next_word == "of"
+            if item.lower() in BOOSTER_DICT or is_kind_of:
+                sentiments.append(0)
+                continue
+            sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
+        sentiments = rescale_for_but(words, sentiments, sentence_starts(text.split()))
+        result: dict[str, float] = self.score_valence(sentiments, text)
+        return result
+
+
+def sentence_starts(tokens: Sequence[str]) -> list[int]:
+    """Indices of tokens that open a sentence; one opening with "but" stays in the one before."""
+    starts = [0]
+    for i in range(1, len(tokens)):
+        ends_sentence = tokens[i - 1].rstrip("\"')]").endswith((".", "!", "?"))
+        # "Good news. But the backlog..." contrasts with the sentence before it.
+        if ends_sentence and tokens[i].strip(string.punctuation).lower() != "but":
+            starts.append(i)
+    return starts
+
+
+def rescale_for_but(
+    words: Sequence[str], sentiments: Sequence[float], starts: Sequence[int]
+) -> list[float]:
+    """In each sentence, halve sentiment before its last "but" and raise it by half after."""
+    # VADER 3.3.2 finds each value's position with list.index(value), so a
+    # value equal to an earlier, already rescaled one rescales the wrong word;
+    # and its first "but" in the whole text decides for every sentence.
+    rescaled = list(sentiments)
+    bounds = [*starts, len(words)]
+    for start, end in itertools.pairwise(bounds):
+        buts = [i for i in range(start, end) if words[i].lower() == "but"]
+        if not buts:
+            continue
+        pivot = buts[-1]
+        for i in range(start, end):
+            if i != pivot:
+                rescaled[i] *= 0.5 if i < pivot else 1.5
+    return rescaled
+
+
+def parse_policy_lexicon(text: str, *, source: str) -> list[LexiconEntry]:
+    """Parse token<TAB>valence<TAB>why lines; raise ValueError naming `source` and the line."""
+    entries: list[LexiconEntry] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3 or not fields[2].strip():
+            raise ValueError(f"{source}:{number}: want token<TAB>valence<TAB>why, got {line!r}")
+        token, valence_text, why = fields
+        if token != token.lower() or not token or any(c.isspace() for c in token):
+            raise ValueError(f"{source}:{number}: token must be one lowercase word: {token!r}")
+        try:
+            valence = float(valence_text)
+        except ValueError:
+            message = f"{source}:{number}: valence is not a number: {valence_text!r}"
+            raise ValueError(message) from None
+        if not -4.0 <= valence <= 4.0:
+            raise ValueError(f"{source}:{number}: valence {valence} is outside VADER's -4..4")
+        entries.append(LexiconEntry(token, valence, why.strip()))
+    return entries
+
+
+@functools.cache
+def shipped_policy_lexicon() -> tuple[LexiconEntry, ...]:
+    """The policy lexicon shipped with listener, parsed once per process."""
+    resource = resources.files("listener.analysis").joinpath("policy_lexicon.txt")
+    return tuple(parse_policy_lexicon(resource.read_text("utf-8"), source="policy_lexicon.txt"))
+
+
+def apply_lexicon(lexicon: dict[str, float], entries: Sequence[LexiconEntry]) -> None:
+    """Overlay `entries` on a VADER lexicon dict; a zero valence removes the word."""
+    for entry in entries:
+        if entry.valence == 0:
+            # Absent rather than 0.0: VADER treats any lexicon word, even a
+            # zero one, as blocking "no"/booster rules for its neighbours.
+            lexicon.pop(entry.token, None)
+        else:
+            lexicon[entry.token] = entry.valence
+
+
+def prepare_text(text: str) -> str:
+    """Straighten smart quotes, spell emoji out as words and cut the text at MAX_CHARS."""
+    # Cut before spelling out too, so a huge input costs no more than a capped one.
+    text = _cut(text, MAX_CHARS).translate(_TYPOGRAPHIC)
+    return _cut(spell_out_emoji(text), MAX_CHARS)
+
+
+def split_into_chunks(text: str, *, limit: int = CHUNK_CHARS) -> list[str]:
+    """Split at sentence ends into chunks of at most `limit` characters; short text stays whole."""
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for piece in _pieces(text, limit):
+        if current and len(current) + 1 + len(piece) > limit:
+            chunks.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}" if current else piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _pieces(text: str, limit: int) -> list[str]:
+    """Sentences of `text`, with any sentence longer than `limit` broken at spaces."""
+    pieces: list[str] = []
+    for sentence in filter(None, (s.strip() for s in _SENTENCE_END.split(text))):
+        while len(sentence) > limit:
+            head = _cut(sentence, limit)
+            pieces.append(head)
+            sentence = sentence[len(head) :].lstrip()
+        if sentence:
+            pieces.append(sentence)
+    return pieces
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` characters of `text`, ending at a space when one is near the end."""
+    if len(text) <= limit:
+        return text
+    space = text.rfind(" ", 0, limit + 1)
+    return text[:space] if space > limit // 2 else text[:limit]
+
+
+def _combine(parts: Sequence[tuple[int, SentimentScore]]) -> SentimentScore:
+    """Length-weighted mean of chunk scores, rounded as VADER rounds."""
+    total = sum(weight for weight, _ in parts)
+
+    def mean(field: str) -> float:
+        return sum(weight * getattr(score, field) for weight, score in parts) / total
+
+    compound = round(mean("compound"), 4)
+    return SentimentScore(
+        compound,
+        round(mean("pos"), 3),
+        round(mean("neu"), 3),
+        round(mean("neg"), 3),
+        label_for(compound),
+    )
+
+
+class SentimentScorer:
+    """listener's scorer: fixed VADER, whole-emoji lookup, policy lexicon, chunked long texts."""
+
+    def __init__(self, *, policy_lexicon: bool = True) -> None:
+        self._vader = FixedVader()
+        if policy_lexicon:
+            apply_lexicon(self._vader.lexicon, shipped_policy_lexicon())
+
+    def score(self, text: str) -> SentimentScore:
+        """Score one text; texts over CHUNK_CHARS are scored by chunk and averaged."""
+        chunks = split_into_chunks(prepare_text(text))
+        if len(chunks) == 1:
+            return self._score_chunk(chunks[0])
+        return _combine([(len(chunk), self._score_chunk(chunk)) for chunk in chunks])
+
+    def _score_chunk(self, chunk: str) -> SentimentScore:
+        """VADER's scores for text already prepared and short enough."""
+        return SentimentScore.from_vader(self._vader.polarity_scores(chunk))
+
+
+@functools.cache
+def _plain_vader() -> SentimentIntensityAnalyzer:
+    """Unmodified VADER, built once per process."""
+    return SentimentIntensityAnalyzer()
+
+
+def plain_vader_score(text: str) -> SentimentScore:
+    """Score with unmodified VADER 3.3.2 (no fixes, no lexicon, no chunking): the baseline."""
+    return SentimentScore.from_vader(_plain_vader().polarity_scores(text))
+
+
+@functools.cache
+def _default_scorer() -> SentimentScorer:
+    """The scorer this process uses for score_texts, built on first use."""
+    return SentimentScorer()
+
+
+# Each worker process builds its own scorer once, in the pool initializer,
+# rather than unpickling one with every task.
+_worker_scorer: SentimentScorer | None = None
+
+
+def _init_worker() -> None:
+    """Pool initializer: build this worker's scorer."""
+    global _worker_scorer
+    _worker_scorer = SentimentScorer()
+
+
+def _score_in_worker(text: str) -> SentimentScore:
+    """Score one text with the worker's scorer."""
+    if _worker_scorer is None:
+        raise RuntimeError("worker scorer missing: _init_worker did not run")
+    return _worker_scorer.score(text)
+
+
+def score_texts(texts: Sequence[str], *, workers: int | None = None) -> list[SentimentScore]:
+    """Score texts in input order, each distinct text once; large batches use worker processes."""
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    distinct = list(dict.fromkeys(texts))
+    processes = workers or os.cpu_count() or 1
+    if processes == 1 or len(distinct) < PARALLEL_MIN_TEXTS:
+        scorer = _default_scorer()
+        scores = [scorer.score(text) for text in distinct]
+    else:
+        with ProcessPoolExecutor(max_workers=processes, initializer=_init_worker) as pool:
+            batch = max(1, len(distinct) // (processes * 4))
+            scores = list(pool.map(_score_in_worker, distinct, chunksize=batch))
+    by_text = dict(zip(distinct, scores, strict=True))
+    return [by_text[text] for text in texts]

@@ -1,0 +1,234 @@
+"""Bulk, idempotent writes: authors, posts, their links to departments and watches, cursors."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from listener import textnorm
+from listener.collectors.base import AuthorItem, PostItem
+from listener.models import Author, Cursor, Post, PostDepartment, PostMatch, SentimentScore
+
+SEARCH_TEXT_LIMIT = 100_000  # characters of a post the index sees; the stored text is whole
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL refuses them
+
+AUTHORS = Author.__table__  # type: ignore[attr-defined]
+POSTS = Post.__table__  # type: ignore[attr-defined]
+_AUTHOR_UPDATE = (
+    "handle",
+    "name",
+    "description",
+    "verified_type",
+    "followers_count",
+    "profile",
+    "updated_at",
+)
+_POST_UPDATE = (
+    "url",
+    "author_id",
+    "author_handle",
+    "text",
+    "search_text",
+    "text_hash",
+    "lang",
+    "kind",
+    "conversation_id",
+    "reply_to_id",
+    "quote_of_id",
+    "repost_of_id",
+    "metrics",
+    "raw",
+    "source",
+)
+
+
+@dataclass
+class UpsertResult:
+    """What an upsert did: ids by (platform, native_id), and how many were new."""
+
+    ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    new: int = 0
+    seen: int = 0
+
+
+def storable(value: Any) -> Any:
+    """Replace characters no engine can store (NUL, lone surrogates) with U+FFFD, recursively."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value) if _UNSTORABLE.search(value) else value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
+def text_hash(text: str) -> str:
+    """The key under which identical texts share one sentiment score."""
+    return hashlib.sha256(textnorm.normalise(text).encode("utf-8", "replace")).hexdigest()
+
+
+def _insert(conn: sa.Connection, table: sa.Table) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def upsert_authors(
+    conn: sa.Connection, authors: Iterable[AuthorItem], *, now: datetime
+) -> dict[tuple[str, str], int]:
+    """Insert or refresh authors; return their ids by (platform, native_id)."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for a in authors:
+        rows[(a.platform, a.native_id)] = storable(
+            {
+                "platform": a.platform,
+                "native_id": a.native_id,
+                "handle": a.handle,
+                "name": a.name,
+                "description": a.description,
+                "verified_type": a.verified_type,
+                "followers_count": a.followers_count,
+                "profile": a.profile,
+                "first_seen_at": now,
+                "updated_at": now,
+            }
+        )
+    if not rows:
+        return {}
+    stmt = _insert(conn, AUTHORS)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["platform", "native_id"],
+        set_={c: getattr(stmt.excluded, c) for c in _AUTHOR_UPDATE},
+    )
+    conn.execute(stmt, list(rows.values()))
+    return _ids(conn, AUTHORS, list(rows))
+
+
+def _ids(
+    conn: sa.Connection, table: sa.Table, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    found: dict[tuple[str, str], int] = {}
+    by_platform: dict[str, list[str]] = {}
+    for platform, native_id in keys:
+        by_platform.setdefault(platform, []).append(native_id)
+    for platform, native_ids in by_platform.items():
+        for start in range(0, len(native_ids), 500):
+            chunk = native_ids[start : start + 500]
+            query = sa.select(table.c.id, table.c.native_id).where(
+                table.c.platform == platform, table.c.native_id.in_(chunk)
+            )
+            found.update({(platform, nid): pk for pk, nid in conn.execute(query)})
+    return found
+
+
+def _post_row(
+    item: PostItem, author_ids: dict[tuple[str, str], int], now: datetime
+) -> dict[str, Any]:
+    author = item.author
+    return storable(
+        {
+            "platform": item.platform,
+            "native_id": item.native_id,
+            "url": item.url,
+            "author_id": author_ids.get((author.platform, author.native_id)) if author else None,
+            "author_handle": textnorm.normalise_handle(author.handle) if author else "",
+            "created_at": item.created_at,
+            "collected_at": now,
+            "text": item.text,
+            "search_text": textnorm.search_text(item.text)[:SEARCH_TEXT_LIMIT],
+            "text_hash": text_hash(item.analysis_text or item.text),
+            "lang": textnorm.normalise_lang(item.lang),
+            "kind": item.kind,
+            "conversation_id": item.conversation_id,
+            "reply_to_id": item.reply_to_id,
+            "quote_of_id": item.quote_of_id,
+            "repost_of_id": item.repost_of_id,
+            "metrics": item.metrics,
+            "raw": item.raw,
+            "source": item.source[:500],
+        }
+    )
+
+
+def upsert_posts(conn: sa.Connection, items: Sequence[PostItem], *, now: datetime) -> UpsertResult:
+    """Insert new posts and refresh stored ones (metrics, edits); never duplicates a post."""
+    latest: dict[tuple[str, str], PostItem] = {}
+    for item in items:
+        # A page can hold the same post twice (data and includes): the query result wins.
+        if item.key not in latest or not item.context:
+            latest[item.key] = item
+    if not latest:
+        return UpsertResult()
+    author_ids = upsert_authors(conn, (i.author for i in latest.values() if i.author), now=now)
+    before = _hashes(conn, list(latest))
+    rows = [_post_row(item, author_ids, now) for item in latest.values()]
+    stmt = _insert(conn, POSTS)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["platform", "native_id"],
+        set_={c: getattr(stmt.excluded, c) for c in _POST_UPDATE},
+    )
+    conn.execute(stmt, rows)
+    ids = _ids(conn, POSTS, list(latest))
+    changed = [
+        ids[k]
+        for k, row in zip(latest, rows, strict=True)
+        if k in before and before[k] != row["text_hash"]
+    ]
+    if changed:  # an edited text needs scoring again
+        conn.execute(sa.delete(SentimentScore).where(SentimentScore.post_id.in_(changed)))  # type: ignore[attr-defined]
+    return UpsertResult(ids=ids, new=len(latest) - len(before), seen=len(before))
+
+
+def _hashes(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    found: dict[tuple[str, str], str] = {}
+    by_platform: dict[str, list[str]] = {}
+    for platform, native_id in keys:
+        by_platform.setdefault(platform, []).append(native_id)
+    for platform, native_ids in by_platform.items():
+        for start in range(0, len(native_ids), 500):
+            query = sa.select(POSTS.c.native_id, POSTS.c.text_hash).where(
+                POSTS.c.platform == platform,
+                POSTS.c.native_id.in_(native_ids[start : start + 500]),
+            )
+            found.update({(platform, nid): h for nid, h in conn.execute(query)})
+    return found
+
+
+def link_departments(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> None:
+    """Assign posts to departments (post id, department id); existing links are kept."""
+    _link(conn, PostDepartment.__table__, "department_id", pairs)  # type: ignore[attr-defined]
+
+
+def link_watches(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> None:
+    """Record which watches posts matched (post id, watch id); existing links are kept."""
+    _link(conn, PostMatch.__table__, "watch_id", pairs)  # type: ignore[attr-defined]
+
+
+def _link(
+    conn: sa.Connection, table: sa.Table, other: str, pairs: Iterable[tuple[int, int]]
+) -> None:
+    rows = [{"post_id": p, other: o} for p, o in sorted(set(pairs))]
+    if rows:
+        conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
+
+
+def save_cursor(conn: sa.Connection, *, source: str, key: str, value: str, now: datetime) -> None:
+    """Record where `source` resumes for `key`, in the caller's transaction."""
+    stmt = _insert(conn, Cursor.__table__)  # type: ignore[attr-defined]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["source", "key"], set_={"value": value, "updated_at": now}
+    )
+    conn.execute(stmt, {"source": source, "key": key, "value": value, "updated_at": now})
+
+
+def save_scores(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Store sentiment scores (one dict per post); a post already scored keeps its score."""
+    if rows:
+        stmt = _insert(conn, SentimentScore.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
+        conn.execute(stmt, list(rows))

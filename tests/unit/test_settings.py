@@ -1,0 +1,149 @@
+"""Settings come from LISTENER_* env vars, then ./.env; bad values are one-line ConfigErrors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from listener.errors import ConfigError
+from listener.settings import Settings, load_settings, secret_from_env
+
+CANARY = "canary-Zx81-do-not-print"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No LISTENER_* from the developer's shell, and no .env but the one a test writes."""
+    for name in list(os.environ):
+        if name.upper().startswith("LISTENER_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def write_dotenv(text: str) -> None:
+    Path(".env").write_text(text, encoding="utf-8")
+
+
+def test_defaults_when_nothing_is_set() -> None:
+    settings = load_settings()
+
+    assert settings.database_url == "sqlite:///data/listener.db"
+    assert settings.config == Path("config/listener.yaml")
+    assert settings.smtp_url is None
+    assert settings.secret_key is None
+    assert settings.workers is None
+
+
+def test_env_vars_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LISTENER_DATABASE_URL", "postgresql+psycopg://db/listener")
+    monkeypatch.setenv("LISTENER_CONFIG", "elsewhere/listener.yaml")
+    monkeypatch.setenv("LISTENER_WORKERS", "3")
+    monkeypatch.setenv("LISTENER_SMTP_URL", "smtp://mail.example:25")
+
+    settings = load_settings()
+
+    assert settings.database_url == "postgresql+psycopg://db/listener"
+    assert settings.config == Path("elsewhere/listener.yaml")
+    assert settings.workers == 3
+    assert settings.smtp_url is not None
+    assert settings.smtp_url.get_secret_value() == "smtp://mail.example:25"
+
+
+def test_dotenv_is_read_and_env_vars_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    write_dotenv("LISTENER_WORKERS=2\nLISTENER_SECRET_KEY=from-dotenv\n")
+    monkeypatch.setenv("LISTENER_WORKERS", "5")
+
+    settings = load_settings()
+
+    assert settings.workers == 5
+    assert settings.secret_key is not None
+    assert settings.secret_key.get_secret_value() == "from-dotenv"
+
+
+def test_dotenv_may_hold_credentials_named_by_the_config() -> None:
+    write_dotenv("LISTENER_X_BEARER_TOKEN=abc\n")
+
+    assert load_settings().workers is None
+
+
+def test_empty_values_count_as_unset() -> None:
+    write_dotenv("LISTENER_SECRET_KEY=\nLISTENER_WORKERS=\n")
+
+    settings = load_settings()
+
+    assert settings.secret_key is None
+    assert settings.workers is None
+
+
+def test_bad_integer_names_the_env_var_and_not_the_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LISTENER_WORKERS", CANARY)
+
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+
+    assert str(info.value) == "LISTENER_WORKERS: must be an integer"
+    assert info.value.__cause__ is None
+    assert info.value.__suppress_context__
+
+
+def test_bad_value_in_dotenv_is_reported_the_same_way() -> None:
+    write_dotenv("LISTENER_WORKERS=abc\n")
+
+    with pytest.raises(ConfigError, match=r"^LISTENER_WORKERS: must be an integer$"):
+        load_settings()
+
+
+def test_workers_must_be_positive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LISTENER_WORKERS", "0")
+
+    with pytest.raises(ConfigError, match=r"^LISTENER_WORKERS: must be at least 1$"):
+        load_settings()
+
+
+def test_secrets_never_appear_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LISTENER_SECRET_KEY", CANARY)
+    monkeypatch.setenv("LISTENER_SMTP_URL", f"smtp://user:{CANARY}@mail.example")
+    monkeypatch.setenv("LISTENER_DATABASE_URL", f"postgresql://listener:{CANARY}@db/listener")
+
+    settings = load_settings()
+
+    assert CANARY not in repr(settings)
+    assert CANARY not in str(settings)
+    assert isinstance(settings, Settings)
+
+
+def test_secret_from_env_reads_the_given_mapping_only() -> None:
+    write_dotenv("LISTENER_X_BEARER_TOKEN=from-dotenv\n")
+
+    found = secret_from_env("LISTENER_X_BEARER_TOKEN", {"LISTENER_X_BEARER_TOKEN": "tok"})
+    missing = secret_from_env("LISTENER_X_BEARER_TOKEN", {})
+
+    assert found is not None
+    assert found.get_secret_value() == "tok"
+    assert missing is None
+
+
+def test_secret_from_env_reads_environment_then_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
+    write_dotenv("LISTENER_X_BEARER_TOKEN=from-dotenv\nLISTENER_MASTODON_ACCESS_TOKEN=m\n")
+    monkeypatch.setenv("LISTENER_X_BEARER_TOKEN", "from-env")
+
+    x_token = secret_from_env("LISTENER_X_BEARER_TOKEN")
+    mastodon_token = secret_from_env("LISTENER_MASTODON_ACCESS_TOKEN")
+
+    assert x_token is not None
+    assert x_token.get_secret_value() == "from-env"
+    assert mastodon_token is not None
+    assert mastodon_token.get_secret_value() == "m"
+
+
+def test_secret_from_env_treats_empty_as_unset() -> None:
+    write_dotenv("LISTENER_X_BEARER_TOKEN=\n")
+
+    assert secret_from_env("LISTENER_X_BEARER_TOKEN") is None
+    assert secret_from_env("LISTENER_X_BEARER_TOKEN", {"LISTENER_X_BEARER_TOKEN": ""}) is None
+
+
+def test_secret_from_env_without_dotenv_file() -> None:
+    assert secret_from_env("LISTENER_NOT_THERE") is None
