@@ -3,9 +3,9 @@
     ListenerError                 base of everything below
     ├── UserError                 bad input from a person: shown as one line, exit status 1
     │   ├── ConfigError           config file or env setting invalid (names file, line, field)
-    │   ├── ConfigError           config file or env setting invalid (file, line, field)
+    │   ├── QuerySyntaxError      a search query or boolean watch does not parse (names the column)
     │   ├── ImportFormatError     a file to import cannot be read at all (names the file)
-    │   └── NotFoundError         a post, department or other thing named by the user does not exist
+    │   └── NotFoundError         a post, department or other named thing does not exist
     ├── StoreError                the database is unreachable or not initialised
     └── CollectorError            raised inside collectors (issue #3 fills this in)
         ├── RetriableError        worth another try after a wait (5xx, timeouts, resets)

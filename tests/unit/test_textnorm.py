@@ -135,9 +135,10 @@ def test_fts5_unicode61_finds_the_same_tokens_in_search_text() -> None:
     db.execute("CREATE VIRTUAL TABLE vocab USING fts5vocab(doc, instance)")
     samples = [
         "Waiting lists at the #NHS. @DHSCgovuk: Café covid-19 https://www.gov.uk/x?y=1",
-        "Llanfair ŵ ŷ Łódź żółć Straße \uff2e\uff28\uff33 naïve a\u200bb co\u00adordinate snake_case",
+        "Llanfair ŵ ŷ Łódź żółć Straße \uff2e\uff28\uff33 naïve a\u200bb",
         "#nhs#care ##x @user@instance.social email@example.org # @ 京都 한국어 مَرْحَبًا",
         "NHS🏥strike £5bn — 10% Don't x² ΑΘΗΝΑ Москва",
+        "co\u00adordinate snake_case",
     ]
     rng = random.Random(11)
     pool = [chr(code) for code in range(0x20, 0x250)]  # ASCII, Latin-1, Latin Extended
