@@ -188,16 +188,22 @@ def hashtag_watch(tag: str) -> Node:
     norm = normalise(tag.strip().removeprefix("#"))
     if not _TAG.fullmatch(norm):
         raise QuerySyntaxError(
-            f'not a valid hashtag: "{tag}" (use letters, digits and _ only)', query=tag
+            f'not a valid hashtag: "{_shown(tag)}" (use letters, digits and _ only)', query=tag
         )
     return Hashtag(norm)
 
 
 def keyword_watch(keyword: str) -> Node:
-    """Return the watch for a keyword: one word, or a phrase if it has several."""
+    """Return the watch for a keyword: one word, or a phrase if it has several.
+
+    It means what the keyword would mean in quotes: ``covid-19`` is the phrase
+    ``"covid 19"``, and a lone ``#NHS`` or ``@DHSCgovuk`` is that hashtag or mention.
+    """
     words = tokenize(keyword)
     if not words:
-        raise QuerySyntaxError(f'not a valid keyword: "{keyword}" has no words', query=keyword)
+        raise QuerySyntaxError(
+            f'not a valid keyword: "{_shown(keyword)}" has no words', query=keyword
+        )
     return _node_for_tokens(words)
 
 
@@ -205,8 +211,14 @@ def account_watch(handle: str) -> Node:
     """Return the watch for posts by one account (X, Mastodon or Bluesky handle)."""
     norm = normalise_handle(handle.strip())
     if not _HANDLE.fullmatch(norm):
-        raise QuerySyntaxError(f'not a valid account handle: "{handle}"', query=handle)
+        raise QuerySyntaxError(f'not a valid account handle: "{_shown(handle)}"', query=handle)
     return From(norm)
+
+
+def _shown(text: str, limit: int = 30) -> str:
+    """Return user input fit to echo in a one-line message: short and printable."""
+    shown = "".join(char if char.isprintable() else "\ufffd" for char in text[:limit])
+    return shown + "\u2026" if len(text) > limit else shown
 
 
 def _grouped(node: Node) -> str:
@@ -304,14 +316,14 @@ def _word(query: str, word: str, column: int) -> _Tok | None:
             _fail(
                 query,
                 f'from: at column {column} needs a handle of letters, digits, "_", '
-                f'".", "-" and "@", not "{rest}"',
+                f'".", "-" and "@", not "{_shown(rest)}"',
                 column,
             )
         return _Tok("atom", column, From(handle))
     if colon and prefix == "lang":
         code = normalise(rest)
         if not _LANG.fullmatch(code):
-            got = f', not "{rest}"' if rest else ""
+            got = f', not "{_shown(rest)}"' if rest else ""
             _fail(
                 query, f"lang: at column {column} needs a 2- or 3-letter language code{got}", column
             )

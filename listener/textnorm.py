@@ -45,6 +45,9 @@ _WORD_CHAR = re.compile(r"\w")
 # invisible character never glues two words together.
 _SPACE_LIKE = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs"})
 _SOFT_HYPHEN = "\u00ad"
+# Letters whose stroke is a diacritic in all but name: Unicode gives them no
+# decomposition, so "Łódź" would otherwise never match a search for "lodz".
+_STROKED = {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "\u0131": "i"}
 
 
 class _PlainTable(dict[int, str]):
@@ -62,7 +65,9 @@ class _PlainTable(dict[int, str]):
             plain = " "
         else:
             decomposed = unicodedata.normalize("NFKD", char)
-            plain = "".join(part for part in decomposed if not unicodedata.combining(part))
+            plain = "".join(
+                _STROKED.get(part, part) for part in decomposed if not unicodedata.combining(part)
+            )
         self[code] = plain
         return plain
 
@@ -71,7 +76,11 @@ _PLAIN = _PlainTable()
 
 
 def normalise(text: str) -> str:
-    """Return ``text`` as NFKC, casefolded, without diacritics and with single spaces."""
+    """Return ``text`` as NFKC, casefolded, without diacritics and with single spaces.
+
+    Diacritics are the combining marks NFKD splits off, plus the strokes of
+    ``ł ø đ ħ ŧ`` and the dot of the dotless i. ``#`` and ``@`` are kept.
+    """
     if text.isascii():  # the common case, and NFKC, NFKD and casefold are then no-ops
         text = text.lower()
         if not text.isprintable():

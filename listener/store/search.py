@@ -15,7 +15,19 @@ from typing import Any
 import sqlalchemy as sa
 
 from listener.models import Post
-from listener.query import And, From, Hashtag, Lang, Mention, Node, Not, Or, Phrase, Term
+from listener.query import (
+    And,
+    From,
+    Hashtag,
+    Lang,
+    Mention,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Term,
+    word_forms,
+)
 
 POSTS = Post.__table__  # type: ignore[attr-defined]
 FTS = sa.table("posts_fts", sa.column("rowid"), sa.column("posts_fts"))
@@ -65,16 +77,12 @@ def _fts_string(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def _forms(word: str) -> tuple[str, ...]:
-    return (word,) if word[:1] in ("#", "@") else (word, "#" + word)
-
-
 def to_fts5(node: Node) -> str:
     """The FTS5 MATCH expression for a pure-text node (searching the search_text column)."""
     if isinstance(node, Term):
-        return "(" + " OR ".join(_fts_string(f) for f in _forms(node.word)) + ")"
+        return "(" + " OR ".join(_fts_string(f) for f in word_forms(node.word)) + ")"
     if isinstance(node, Phrase):
-        variants = list(islice(product(*(_forms(w) for w in node.words)), MAX_PHRASE_VARIANTS))
+        variants = list(islice(product(*(word_forms(w) for w in node.words)), MAX_PHRASE_VARIANTS))
         if len(variants) == MAX_PHRASE_VARIANTS:  # too long to spell out: exact words only
             variants = [node.words]
         return "(" + " OR ".join(_fts_string(" ".join(v)) for v in variants) + ")"
@@ -116,9 +124,9 @@ def pg_lexeme(token: str) -> str:
 def to_tsquery(node: Node) -> str:
     """The tsquery text for a pure-text node."""
     if isinstance(node, Term):
-        return "(" + " | ".join(pg_lexeme(f) for f in _forms(node.word)) + ")"
+        return "(" + " | ".join(pg_lexeme(f) for f in word_forms(node.word)) + ")"
     if isinstance(node, Phrase):
-        words = ("(" + " | ".join(pg_lexeme(f) for f in _forms(w)) + ")" for w in node.words)
+        words = ("(" + " | ".join(pg_lexeme(f) for f in word_forms(w)) + ")" for w in node.words)
         return "(" + " <-> ".join(words) + ")"
     if isinstance(node, Hashtag):
         return pg_lexeme("#" + node.tag)

@@ -127,6 +127,13 @@ def _ids(
     return found
 
 
+def _index_text(text: str) -> str:
+    indexed = textnorm.search_text(text)
+    if len(indexed) <= SEARCH_TEXT_LIMIT:
+        return indexed
+    return indexed[:SEARCH_TEXT_LIMIT].rsplit(" ", 1)[0]  # never index half a token
+
+
 def _post_row(
     item: PostItem, author_ids: dict[tuple[str, str], int], now: datetime
 ) -> dict[str, Any]:
@@ -141,7 +148,7 @@ def _post_row(
             "created_at": item.created_at,
             "collected_at": now,
             "text": item.text,
-            "search_text": textnorm.search_text(item.text)[:SEARCH_TEXT_LIMIT],
+            "search_text": _index_text(item.text),
             "text_hash": text_hash(item.analysis_text or item.text),
             "lang": textnorm.normalise_lang(item.lang),
             "kind": item.kind,

@@ -1,0 +1,81 @@
+"""`listener import` presentation: a progress bar, bad rows as they come, and a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from listener import jobs
+from listener.collectors.base import RejectedItem
+from listener.collectors.csvfile import CsvOptions, parse_mapping
+from listener.collectors.files import FORMATS
+from listener.errors import ImportFormatError, UserError
+from listener.output import visible
+
+MAX_SHOWN_REJECTS = 50
+
+
+def run_import(
+    engine: sa.Engine,
+    *,
+    file: Path,
+    format: str,
+    department: str | None,
+    mapping: str,
+    platform: str,
+    timezone: str,
+    console: Console,
+) -> int:
+    """Import `file` with a progress bar on `console`; return how many rows were rejected."""
+    if format not in FORMATS:
+        raise UserError(f"--format: {format!r} is not one of {', '.join(FORMATS)}")
+    if mapping and format != "csv":
+        raise UserError("--map: only applies to --format csv")
+    if not file.is_file():
+        raise ImportFormatError(f"{file}: no such file")
+    csv = CsvOptions(mapping=parse_mapping(mapping), platform=platform, timezone=timezone)
+    request = jobs.ImportRequest(path=file, format=format, department=department, csv=csv)
+    shown = 0
+
+    def report_rejects(rejected: list[RejectedItem]) -> None:
+        nonlocal shown
+        for item in rejected:
+            if shown < MAX_SHOWN_REJECTS:
+                console.print(f"{visible(str(item))} (skipped)", markup=False, highlight=False)
+            shown += 1
+
+    columns = (
+        TextColumn("importing {task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(file.name, total=file.stat().st_size)
+
+        def on_page(report: jobs.ImportReport, rejected: list[RejectedItem]) -> None:
+            progress.update(task, completed=report.position)
+            report_rejects(rejected)
+
+        report = jobs.import_file(engine, request, on_page=on_page)
+    if shown > MAX_SHOWN_REJECTS:
+        console.print(f"… and {shown - MAX_SHOWN_REJECTS} more bad rows (not shown)")
+    _summary(console, file, report)
+    return report.rejected
+
+
+def _summary(console: Console, file: Path, report: jobs.ImportReport) -> None:
+    console.print(
+        f"{file}: {report.new:,} new posts, {report.seen:,} already stored, "
+        f"{report.rejected:,} bad rows skipped",
+        markup=False,
+        highlight=False,
+    )
+    if report.per_department:
+        parts = ", ".join(f"{slug} {n:,}" for slug, n in sorted(report.per_department.items()))
+        console.print(f"  assigned to departments: {parts}", markup=False, highlight=False)
+    else:
+        console.print("  no post matched any department's watches", markup=False, highlight=False)

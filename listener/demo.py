@@ -1,0 +1,71 @@
+"""`listener demo`: a fresh embedded database, the bundled sample data, the whole pipeline."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from rich.console import Console
+
+from listener import jobs, output
+from listener.collectors.csvfile import CsvOptions, parse_mapping
+from listener.configfile import load_config
+from listener.query import parse
+from listener.settings import Settings
+from listener.store.db import create_engine
+from listener.store.queries import SearchFilters, posts_per_department, search, store_counts
+
+SAMPLE = resources.files("listener") / "sample"
+CONSULTATION_MAP = "id=response_id,text=response_text,created_at=submitted_at,author=organisation"
+DEMO_SEARCHES = (
+    ('"junior doctors" (strike OR walkout)', "dhsc"),
+    ("#EnergyBills standing charge", None),
+    ("section 21 -landlord", "mhclg"),
+)
+
+
+def run_demo(*, database: Path, settings: Settings, console: Console) -> None:
+    """Build `database` afresh from the sample data, analyse it, and show searches."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    engine = create_engine(f"sqlite:///{database}")
+    jobs.init_database(engine)
+    console.print(f"[bold]1. database[/] {database} created")
+    report = jobs.sync_config(engine, load_config(settings.config))
+    console.print(
+        f"[bold]2. config[/] {settings.config}: {len(report.added)} departments, "
+        "watches and recipients added"
+    )
+    with resources.as_file(SAMPLE / "x_posts.twarc2.jsonl") as posts:
+        imported = jobs.import_file(engine, jobs.ImportRequest(path=posts, format="twarc2"))
+    console.print(
+        f"[bold]3. import[/] sample X archive (twarc2): {imported.new:,} posts, "
+        f"{imported.rejected} bad rows"
+    )
+    csv = CsvOptions(mapping=parse_mapping(CONSULTATION_MAP))
+    with resources.as_file(SAMPLE / "consultation_responses.csv") as responses:
+        request = jobs.ImportRequest(path=responses, format="csv", department="mhclg", csv=csv)
+        consulted = jobs.import_file(engine, request)
+    console.print(f"[bold]4. import[/] consultation responses (CSV) for mhclg: {consulted.new:,}")
+    scored = jobs.analyze(engine, workers=settings.workers)
+    console.print(
+        f"[bold]5. analyze[/] {scored.scored:,} posts scored ({scored.reused:,} reposts "
+        f"reused a score), {scored.not_english} in other languages"
+    )
+    with engine.connect() as conn:
+        counts = store_counts(conn)
+        per_department = posts_per_department(conn)
+        console.print(
+            f"   stored: {counts['posts']:,} posts by {counts['authors']:,} authors; "
+            + ", ".join(f"{k} {v:,}" for k, v in per_department.items())
+        )
+        for number, (query, department) in enumerate(DEMO_SEARCHES, start=6):
+            where = f" --department {department}" if department else ""
+            console.print(f"[bold]{number}. search[/] listener search '{query}'{where} --limit 5")
+            filters = SearchFilters(department=department, limit=5)
+            results = list(search(conn, parse(query), filters))
+            output.write_table(results, Console(highlight=False))
+    console.print(
+        f"\nDone. Explore it yourself: LISTENER_DATABASE_URL=sqlite:///{database} "
+        "listener search '#NHS'"
+    )

@@ -1,0 +1,156 @@
+"""Turn post records into the CLI's output formats: table, json, jsonl, csv, and thread trees."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from listener.store.queries import PostRecord
+from listener.store.threads import ThreadNode
+
+FORMATS = ("table", "json", "jsonl", "csv")
+CSV_COLUMNS = (
+    "platform",
+    "native_id",
+    "url",
+    "author_handle",
+    "author_name",
+    "created_at",
+    "text",
+    "lang",
+    "sentiment",
+    "compound",
+    "departments",
+    "likes",
+    "reposts",
+    "replies",
+    "quotes",
+)
+# C0 and C1 controls (but tab and newline), DEL, and bidi overrides: shown, never obeyed.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def visible(text: str) -> str:
+    """Text safe to print on a terminal: control characters shown as escapes, not obeyed."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def one_line(text: str, width: int = 200) -> str:
+    """A post's text on one line, shortened with an ellipsis."""
+    flat = " ".join(visible(text).split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def csv_safe(value: str) -> str:
+    """Neutralise a cell a spreadsheet would run as a formula (leading = + - @)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def write_jsonl(records: Iterable[PostRecord], out: TextIO) -> int:
+    """One export record per line; returns how many were written."""
+    count = 0
+    for record in records:
+        out.write(json.dumps(record.export(), ensure_ascii=False, default=_json_default) + "\n")
+        count += 1
+    return count
+
+
+def write_json(records: Iterable[PostRecord], out: TextIO) -> int:
+    """A JSON array of export records, streamed."""
+    count = 0
+    out.write("[")
+    for record in records:
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps(record.export(), ensure_ascii=False, default=_json_default))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def _csv_row(record: PostRecord) -> list[str]:
+    author = record.author or {}
+    metrics = record.metrics or {}
+    sentiment = record.sentiment or {}
+    values: list[Any] = [
+        record.platform,
+        record.native_id,
+        record.url,
+        author.get("handle", ""),
+        author.get("name", ""),
+        record.created_at.isoformat(),
+        record.text,
+        record.lang or "",
+        sentiment.get("label", ""),
+        sentiment.get("compound", ""),
+        ";".join(record.departments),
+        metrics.get("like_count", ""),
+        metrics.get("retweet_count", ""),
+        metrics.get("reply_count", ""),
+        metrics.get("quote_count", ""),
+    ]
+    return [str(v) if isinstance(v, int | float) else csv_safe(str(v)) for v in values]
+
+
+def write_csv(records: Iterable[PostRecord], out: TextIO) -> int:
+    """CSV with a header row; formula-like cells neutralised."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for record in records:
+        writer.writerow(_csv_row(record))
+        count += 1
+    return count
+
+
+def write_table(records: Iterable[PostRecord], console: Console) -> int:
+    """A readable table for the terminal (every value passed as plain Text, never markup)."""
+    table = Table(show_lines=False, expand=True)
+    for name, style in (
+        ("id", "dim"),
+        ("when", ""),
+        ("author", "cyan"),
+        ("sentiment", ""),
+        ("text", ""),
+    ):
+        table.add_column(name, style=style, overflow="fold", ratio=4 if name == "text" else None)
+    count = 0
+    for record in records:
+        sentiment = record.sentiment or {}
+        label = f"{sentiment['label']} {sentiment['compound']:+.2f}" if sentiment else "-"
+        handle = (record.author or {}).get("handle") or "-"
+        when = record.created_at.strftime("%Y-%m-%d %H:%M")
+        cells = (record.ref, when, one_line(str(handle), 40), label, one_line(record.text))
+        table.add_row(*(Text(c) for c in cells))
+        count += 1
+    console.print(table)
+    return count
+
+
+def thread_lines(node: ThreadNode, depth: int = 0) -> Iterable[str]:
+    """The thread as indented lines, two spaces a level."""
+    pad = "  " * depth + ("└ " if depth else "")
+    record = node.record
+    if record is None:
+        yield f"{pad}[{node.native_id}: not stored]"
+    else:
+        handle = (record.author or {}).get("handle") or "?"
+        label = (record.sentiment or {}).get("label", "")
+        when = record.created_at.strftime("%Y-%m-%d %H:%M")
+        yield f"{pad}{record.ref} @{visible(str(handle))} {when}{' ' + label if label else ''}"
+        yield "  " * depth + ("  " if depth else "") + one_line(record.text, 160)
+    for child in node.children:
+        yield from thread_lines(child, depth + 1)
