@@ -9,7 +9,6 @@ import functools
 import itertools
 import os
 import re
-import string
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -39,6 +38,12 @@ MAX_CHARS = 20_000
 # Below this many distinct texts, starting worker processes costs more than it saves.
 PARALLEL_MIN_TEXTS = 2_000
 
+# "#NHSCrisis" -> "NHS Crisis": campaign hashtags carry much of a post's tone,
+# and VADER sees a camel-case hashtag as one unknown word.
+_HASHTAG = re.compile(r"(?<!\w)#(\w+)")
+# Programme names (Great British Energy, Great British Railways) and the
+# country are not praise; hyphenated, "Great" stops matching VADER's "great".
+_GREAT_BRITAIN = re.compile(r"\bGreat (?=Britain|British)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # Smart quotes from phones: VADER only strips ASCII punctuation and only
 # recognises "n't" negations written with an ASCII apostrophe.
@@ -82,56 +87,85 @@ def label_for(compound: float) -> str:
     return NEUTRAL
 
 
+@dataclass(frozen=True)
+class _SentenceView:
+    """The two SentiText attributes VADER's word rules read, for one sentence."""
+
+    words_and_emoticons: list[str]
+    is_cap_diff: bool
+
+
 class FixedVader(SentimentIntensityAnalyzer):
-    """VADER whose contrastive "but" works by position, within its own sentence."""
+    """VADER whose word rules and contrastive "but" stay inside their own sentence."""
 
     def polarity_scores(self, text: str) -> dict[str, float]:
-        """VADER 3.3.2's scoring loop, less its emoji pass (prepare_text spells emoji out)."""
+        """VADER 3.3.2's scoring loop, sentence by sentence, less its emoji pass."""
+        # prepare_text has already spelled emoji out, whole sequences at a time.
         sentitext = SentiText(text)
         words = sentitext.words_and_emoticons
+        spans = sentence_spans(text.split())
         sentiments: list[float] = []
-        for i, item in enumerate(words):
-            # Boosters and "kind of" carry no valence of their own (as in VADER).
-            next_word = words[i + 1].lower() if i + 1 < len(words) else ""
-            is_kind_of = item.lower() == "kind" and next_word == "of"
-            if item.lower() in BOOSTER_DICT or is_kind_of:
-                sentiments.append(0)
-                continue
-            sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
-        sentiments = rescale_for_but(words, sentiments, sentence_starts(text.split()))
+        for span in spans:
+            # VADER's negation, "no" and booster rules look up to three words
+            # back, across full stops: "...without planning permission. Great move"
+            # read "without" as negating "Great".
+            view = _SentenceView(words[span.start : span.stop], sentitext.is_cap_diff)
+            sentiments += self._sentence_valences(view)
+        sentiments = rescale_for_but(words, sentiments, spans)
         result: dict[str, float] = self.score_valence(sentiments, text)
         return result
 
+    def _sentence_valences(self, view: _SentenceView) -> list[float]:
+        """Valence of each word of one sentence, by VADER's own word rules."""
+        words = view.words_and_emoticons
+        valences: list[float] = []
+        for i, item in enumerate(words):
+            # Boosters and "kind of" carry no valence of their own (as in VADER).
+            next_word = words[i + 1].lower() if i + 1 < len(words) else ""
+            if item.lower() in BOOSTER_DICT or (item.lower() == "kind" and next_word == "of"):
+                valences.append(0)
+                continue
+            valences = self.sentiment_valence(0, view, item, i, valences)
+        return valences
 
-def sentence_starts(tokens: Sequence[str]) -> list[int]:
-    """Indices of tokens that open a sentence; one opening with "but" stays in the one before."""
+
+def sentence_spans(tokens: Sequence[str]) -> list[range]:
+    """Token ranges of the sentences in `tokens` (a sentence ends at a token ending . ! or ?)."""
     starts = [0]
     for i in range(1, len(tokens)):
-        ends_sentence = tokens[i - 1].rstrip("\"')]").endswith((".", "!", "?"))
-        # "Good news. But the backlog..." contrasts with the sentence before it.
-        if ends_sentence and tokens[i].strip(string.punctuation).lower() != "but":
+        if tokens[i - 1].rstrip("\"')]").endswith((".", "!", "?")):
             starts.append(i)
-    return starts
+    return [range(a, b) for a, b in itertools.pairwise([*starts, len(tokens)]) if b > a]
 
 
 def rescale_for_but(
-    words: Sequence[str], sentiments: Sequence[float], starts: Sequence[int]
+    words: Sequence[str], sentiments: Sequence[float], spans: Sequence[range]
 ) -> list[float]:
     """In each sentence, halve sentiment before its last "but" and raise it by half after."""
     # VADER 3.3.2 finds each value's position with list.index(value), so a
     # value equal to an earlier, already rescaled one rescales the wrong word;
     # and its first "but" in the whole text decides for every sentence.
     rescaled = list(sentiments)
-    bounds = [*starts, len(words)]
-    for start, end in itertools.pairwise(bounds):
-        buts = [i for i in range(start, end) if words[i].lower() == "but"]
-        if not buts:
-            continue
-        pivot = buts[-1]
-        for i in range(start, end):
-            if i != pivot:
-                rescaled[i] *= 0.5 if i < pivot else 1.5
+    for scope in _but_scopes(words, spans):
+        buts = [i for i in scope if words[i].lower() == "but"]
+        if buts:
+            pivot = buts[-1]
+            for i in scope:
+                if i != pivot:
+                    rescaled[i] *= 0.5 if i < pivot else 1.5
     return rescaled
+
+
+def _but_scopes(words: Sequence[str], spans: Sequence[range]) -> list[range]:
+    """Sentences, except that one opening with "But" joins the one before it."""
+    # "Good news. But the backlog..." contrasts with the sentence before it.
+    scopes: list[range] = []
+    for span in spans:
+        if scopes and words[span.start].lower() == "but":
+            scopes[-1] = range(scopes[-1].start, span.stop)
+        else:
+            scopes.append(span)
+    return scopes
 
 
 def parse_policy_lexicon(text: str, *, source: str) -> list[LexiconEntry]:
@@ -176,10 +210,31 @@ def apply_lexicon(lexicon: dict[str, float], entries: Sequence[LexiconEntry]) ->
 
 
 def prepare_text(text: str) -> str:
-    """Straighten smart quotes, spell emoji out as words and cut the text at MAX_CHARS."""
+    """Rewrite a post into what VADER reads well, cut at MAX_CHARS characters."""
     # Cut before spelling out too, so a huge input costs no more than a capped one.
     text = _cut(text, MAX_CHARS).translate(_TYPOGRAPHIC)
+    text = _HASHTAG.sub(_split_hashtag, text)
+    text = _GREAT_BRITAIN.sub("Great-", text)
     return _cut(spell_out_emoji(text), MAX_CHARS)
+
+
+def _split_hashtag(match: re.Match[str]) -> str:
+    """A mixed-case hashtag's words, space-separated; any other hashtag unchanged."""
+    body = match.group(1)
+    if not (any(c.isupper() for c in body) and any(c.islower() for c in body)):
+        return match.group(0)
+    words = [body[0]]
+    for i, char in enumerate(body[1:], start=1):
+        prev, after = body[i - 1], body[i + 1 : i + 2]
+        starts_word = (
+            (prev.islower() and char.isupper())
+            or (prev.isdigit() != char.isdigit())
+            or (prev.isupper() and char.isupper() and after.islower())  # "NHSCrisis"
+        )
+        if starts_word:
+            words.append("")
+        words[-1] += char
+    return " ".join(word.strip("_") for word in words if word.strip("_"))
 
 
 def split_into_chunks(text: str, *, limit: int = CHUNK_CHARS) -> list[str]:

@@ -13,6 +13,7 @@ from itertools import islice, product
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from listener.models import Post
 from listener.query import (
@@ -141,8 +142,17 @@ def to_tsquery(node: Node) -> str:
     raise ValueError(f"not a text node: {node!r}")
 
 
+SEARCH_VECTOR: sa.ColumnElement[Any] = sa.literal_column(
+    "posts.search_vector"
+)  # generated column, PostgreSQL only
+
+
+def _tsquery(node: Node) -> sa.ColumnElement[Any]:
+    return sa.cast(sa.literal(to_tsquery(node)), TSQUERY)
+
+
 def _ts_match(node: Node) -> sa.ColumnElement[bool]:
-    return sa.text("posts.search_vector @@ CAST(:q AS tsquery)").bindparams(q=to_tsquery(node))  # type: ignore[return-value]
+    return SEARCH_VECTOR.op("@@", return_type=sa.Boolean)(_tsquery(node))
 
 
 # ---- both engines --------------------------------------------------------------
@@ -183,9 +193,8 @@ def ranked(node: Node, dialect: str) -> Ranked:
     if parts.text is None:
         return Ranked(where=where, rank=None, join_fts=None)
     if dialect == "postgresql":
-        q = to_tsquery(parts.text)
         where.append(_ts_match(parts.text))
-        rank = sa.text("ts_rank_cd(posts.search_vector, CAST(:rq AS tsquery))").bindparams(rq=q)
+        rank = sa.func.ts_rank_cd(SEARCH_VECTOR, _tsquery(parts.text))
         return Ranked(where=where, rank=rank, join_fts=None)
     match = sa.text("posts_fts MATCH :q").bindparams(q="search_text : " + to_fts5(parts.text))
     # bm25() is lower for better matches; negate so that higher is better on both engines.

@@ -1,0 +1,103 @@
+"""Bulk upserts: idempotent, UTC timestamps, edits refresh the index, unstorable characters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from listener.query import parse
+from listener.store import writes
+from listener.store.db import write_transaction
+from listener.store.queries import SearchFilters, find_post, search, store_counts
+from tests.conftest import make_post
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def _store(engine: sa.Engine, *posts: object) -> writes.UpsertResult:
+    with write_transaction(engine) as conn:
+        return writes.upsert_posts(conn, list(posts), now=NOW)  # type: ignore[arg-type]
+
+
+def _found(engine: sa.Engine, query: str, **filters: object) -> list[str]:
+    with engine.connect() as conn:
+        hits = search(conn, parse(query), SearchFilters(limit=0, **filters))  # type: ignore[arg-type]
+        return [h.native_id for h in hits]
+
+
+def test_upserting_the_same_posts_twice_stores_each_once(engine: sa.Engine) -> None:
+    posts = [make_post(str(i), f"post number {i} about #NHS") for i in range(5)]
+    first = _store(engine, *posts)
+    second = _store(engine, *posts)
+    assert (first.new, first.seen) == (5, 0)
+    assert (second.new, second.seen) == (0, 5)
+    with engine.connect() as conn:
+        assert store_counts(conn)["posts"] == 5
+        assert store_counts(conn)["authors"] == 1
+    assert sorted(_found(engine, "#nhs")) == ["0", "1", "2", "3", "4"]
+
+
+def test_a_post_twice_in_one_batch_is_stored_once(engine: sa.Engine) -> None:
+    result = _store(engine, make_post("1", "first copy"), make_post("1", "second copy"))
+    assert result.new == 1
+    assert _found(engine, "second") == ["1"]
+
+
+def test_timestamps_come_back_as_aware_utc(engine: sa.Engine) -> None:
+    local = datetime.fromisoformat("2026-11-12T10:30:00+01:00")
+    _store(engine, make_post("1", "hello", created_at=local))
+    with engine.connect() as conn:
+        post = find_post(conn, "x:1")
+    assert post.created_at == datetime(2026, 11, 12, 9, 30, tzinfo=UTC)
+    assert post.created_at.tzinfo is not None
+    assert post.created_at.utcoffset() == UTC.utcoffset(None)
+
+
+def test_an_edited_post_is_reindexed_and_metrics_refreshed(engine: sa.Engine) -> None:
+    _store(engine, make_post("1", "the backlog is growing", metrics={"like_count": 1}))
+    _store(engine, make_post("1", "the queue is shrinking", metrics={"like_count": 9}))
+    assert _found(engine, "backlog") == []
+    assert _found(engine, "shrinking") == ["1"]
+    with engine.connect() as conn:
+        assert find_post(conn, "x:1").metrics == {"like_count": 9}
+
+
+def test_a_deleted_post_leaves_the_index(engine: sa.Engine) -> None:
+    _store(engine, make_post("1", "rail strike today"), make_post("2", "rail strike tomorrow"))
+    with write_transaction(engine) as conn:
+        conn.execute(sa.text("DELETE FROM posts WHERE native_id = '1'"))
+    assert _found(engine, "strike") == ["2"]
+
+
+def test_hostile_text_is_stored_verbatim(engine: sa.Engine) -> None:
+    hostile = "<script>alert('x')</script> <img src=x onerror=alert(1)> & \x07 \u202e #NHS"
+    _store(engine, make_post("1", hostile))
+    with engine.connect() as conn:
+        assert find_post(conn, "x:1").text == hostile
+    assert _found(engine, "#nhs") == ["1"]
+
+
+def test_nul_and_lone_surrogates_are_replaced_not_rejected(engine: sa.Engine) -> None:
+    _store(engine, make_post("1", "before\x00after \ud83d end", raw={"text": "a\x00b"}))
+    with engine.connect() as conn:
+        post = find_post(conn, "x:1")
+    assert post.text == "before\ufffdafter \ufffd end"
+    assert post.raw == {"text": "a\ufffdb"}
+
+
+def test_a_huge_text_is_stored_whole_and_searchable(engine: sa.Engine) -> None:
+    huge = "waiting list " * 80_000 + "needle"
+    _store(engine, make_post("1", "#NHS " + huge))
+    with engine.connect() as conn:
+        assert find_post(conn, "x:1").text == "#NHS " + huge
+    assert _found(engine, '"waiting list"') == ["1"]
+
+
+def test_cursor_is_saved_and_updated(engine: sa.Engine) -> None:
+    for value in ("100", "200"):
+        with write_transaction(engine) as conn:
+            writes.save_cursor(conn, source="x", key="dhsc:#nhs", value=value, now=NOW)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT value FROM cursors")).all()
+    assert rows == [("200",)]
