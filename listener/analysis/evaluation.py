@@ -200,6 +200,18 @@ def format_sentiment_report(ev: SentimentEvaluation) -> str:
             [_headline(c) for c in ev.splits],
         ),
     ]
+    lines += [
+        "",
+        "F1 per class",
+        _table(
+            ["set", "scorer", *LABELS],
+            [
+                [c.name, name, *(_f(m.per_class[label].f1) for label in LABELS)]
+                for c in ev.splits
+                for name, m in (("VADER", c.vader), ("listener", c.listener))
+            ],
+        ),
+    ]
     overall = ev.splits[0]
     for name, scored in (("plain VADER", overall.vader), ("listener", overall.listener)):
         lines += ["", f"{name}, all rows: per class", _per_class_table(scored)]

@@ -223,18 +223,21 @@ def _split_hashtag(match: re.Match[str]) -> str:
     body = match.group(1)
     if not (any(c.isupper() for c in body) and any(c.islower() for c in body)):
         return match.group(0)
-    words = [body[0]]
-    for i, char in enumerate(body[1:], start=1):
-        prev, after = body[i - 1], body[i + 1 : i + 2]
+    words = [""]
+    for i, char in enumerate(body):
+        prev, after = body[i - 1 : i], body[i + 1 : i + 2]
+        if char == "_":
+            words.append("")
+            continue
         starts_word = (
             (prev.islower() and char.isupper())
-            or (prev.isdigit() != char.isdigit())
+            or (prev.isalnum() and prev.isdigit() != char.isdigit())
             or (prev.isupper() and char.isupper() and after.islower())  # "NHSCrisis"
         )
         if starts_word:
             words.append("")
         words[-1] += char
-    return " ".join(word.strip("_") for word in words if word.strip("_"))
+    return " ".join(word for word in words if word)
 
 
 def split_into_chunks(text: str, *, limit: int = CHUNK_CHARS) -> list[str]:

@@ -56,6 +56,7 @@ class PostRecord:
     source: str
     sentiment: dict[str, Any] | None = None
     departments: list[str] = field(default_factory=list)
+    analysis_text: str | None = None  # reposts: the original's full text, when stored
 
     @property
     def ref(self) -> str:
@@ -82,7 +83,7 @@ class PostRecord:
             "departments": self.departments,
             "source": self.source,
             "raw": self.raw,
-        }
+        } | ({"analysis_text": self.analysis_text} if self.analysis_text else {})
 
 
 def _filtered(select: sa.Select[Any], filters: SearchFilters) -> sa.Select[Any]:
@@ -152,7 +153,24 @@ def records(conn: sa.Connection, ids: Sequence[int]) -> list[PostRecord]:
         departments.where(POST_DEPARTMENTS.c.post_id.in_(list(ids))).order_by(DEPARTMENTS.c.slug)
     ):
         by_id[post_id].departments.append(slug)
+    _attach_originals(conn, [r for r in by_id.values() if r.repost_of_id])
     return [by_id[i] for i in ids if i in by_id]
+
+
+def _attach_originals(conn: sa.Connection, reposts: list[PostRecord]) -> None:
+    # A repost's own text is truncated; the export carries the original so that
+    # sentiment reads the same text after a round trip.
+    for platform in {r.platform for r in reposts}:
+        wanted = sorted(
+            {r.repost_of_id for r in reposts if r.platform == platform and r.repost_of_id}
+        )
+        query = sa.select(POSTS.c.native_id, POSTS.c.text).where(
+            POSTS.c.platform == platform, POSTS.c.native_id.in_(wanted)
+        )
+        originals: dict[str, str] = {nid: text for nid, text in conn.execute(query)}
+        for record in reposts:
+            if record.platform == platform and record.repost_of_id in originals:
+                record.analysis_text = originals[record.repost_of_id]
 
 
 def _record(row: Any) -> PostRecord:

@@ -1,0 +1,188 @@
+"""Jobs on both engines: config sync, file import with matching, analyze, threads, round trip."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from listener import jobs, output
+from listener.configfile import load_config
+from listener.errors import NotFoundError
+from listener.query import parse
+from listener.store.queries import (
+    SearchFilters,
+    find_post,
+    posts_per_department,
+    search,
+    store_counts,
+)
+from listener.store.threads import thread
+from tests.collectors.test_files import ORIGINAL, page, tweet
+from tests.conftest import EXAMPLE_CONFIG
+
+
+@pytest.fixture
+def configured(engine: sa.Engine) -> sa.Engine:
+    jobs.sync_config(engine, load_config(EXAMPLE_CONFIG))
+    return engine
+
+
+def archive(tmp_path: Path) -> Path:
+    lines = [
+        page(
+            tweet("1", "Junior doctors walkout confirmed for Tuesday #NHS"),
+            tweet("2", "My standing charge has doubled. #EnergyBills"),
+            tweet(
+                "3",
+                "RT @DHSCgovuk: Waiting lists fell in…",
+                referenced_tweets=[{"type": "retweeted", "id": "100"}],
+            ),
+            tweet(
+                "4",
+                "@alice this walkout is a disgrace",
+                conversation_id="1",
+                referenced_tweets=[{"type": "replied_to", "id": "1"}],
+            ),
+            tweet("5", "Lovely weather for the cricket"),
+            includes_tweets=[ORIGINAL],
+        ),
+        "{broken",
+        page(
+            tweet("6", "Section 21 eviction notice today. Terrified. #Renters"),
+            {"id": "7", "text": "no date"},
+        ),
+    ]
+    path = tmp_path / "archive.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_config_import_is_idempotent_and_reports_changes(engine: sa.Engine, tmp_path: Path) -> None:
+    first = jobs.sync_config(engine, load_config(EXAMPLE_CONFIG))
+    assert any(line.startswith("department dhsc") for line in first.added)
+    assert jobs.sync_config(engine, load_config(EXAMPLE_CONFIG)).empty
+    smaller = tmp_path / "listener.yaml"
+    text = (
+        EXAMPLE_CONFIG.read_text()
+        .replace('"#NHS", ', "")
+        .replace("Department for Transport", "DfT")
+    )
+    smaller.write_text(text)
+    second = jobs.sync_config(engine, load_config(smaller))
+    assert "watch dhsc: hashtag #NHS" in second.removed
+    assert "department dft: name → DfT" in second.changed
+    restored = jobs.sync_config(engine, load_config(EXAMPLE_CONFIG))
+    assert "watch dhsc: hashtag #NHS (restored)" in restored.added
+
+
+def test_import_matches_departments_skips_bad_rows_and_is_idempotent(
+    configured: sa.Engine, tmp_path: Path
+) -> None:
+    path = archive(tmp_path)
+    request = jobs.ImportRequest(path=path, format="twarc2")
+    first = jobs.import_file(configured, request)
+    assert (first.new, first.rejected) == (7, 2)  # 6 good data tweets + 1 included original
+    second = jobs.import_file(configured, request)
+    assert (second.new, second.seen) == (0, 7)
+    with configured.connect() as conn:
+        assert store_counts(conn)["posts"] == 7
+        per_department = posts_per_department(conn)
+        in_dhsc = SearchFilters(department="dhsc", limit=0)
+        dhsc = {r.native_id for r in search(conn, parse("nhs OR walkout OR lists"), in_dhsc)}
+    assert per_department["dhsc"] == 3
+    assert per_department["desnz"] == 1 and per_department["mhclg"] == 1
+    # 1 has #NHS, 100 too, and 3 reposts 100; 4 says walkout but not who is walking out.
+    assert dhsc == {"1", "3", "100"}
+
+
+def test_import_with_department_assigns_every_post(configured: sa.Engine, tmp_path: Path) -> None:
+    request = jobs.ImportRequest(path=archive(tmp_path), format="twarc2", department="dft")
+    jobs.import_file(configured, request)
+    with configured.connect() as conn:
+        assert posts_per_department(conn)["dft"] == 6  # the data tweets, not the context original
+
+
+def test_import_to_an_unknown_department_is_refused_before_reading(
+    configured: sa.Engine, tmp_path: Path
+) -> None:
+    request = jobs.ImportRequest(path=archive(tmp_path), format="twarc2", department="nope")
+    with pytest.raises(NotFoundError, match=r"--department: no department 'nope' \(known: .*dhsc"):
+        jobs.import_file(configured, request)
+    with configured.connect() as conn:
+        assert store_counts(conn)["posts"] == 0
+
+
+def test_analyze_scores_once_and_reuses_identical_texts(
+    configured: sa.Engine, tmp_path: Path
+) -> None:
+    jobs.import_file(configured, jobs.ImportRequest(path=archive(tmp_path), format="twarc2"))
+    report = jobs.analyze(configured, workers=1)
+    assert report.scored == 7 and report.reused == 1  # the repost shares its original's score
+    assert jobs.analyze(configured, workers=1).scored == 0
+    with configured.connect() as conn:
+        repost, original = find_post(conn, "x:3"), find_post(conn, "x:100")
+        assert repost.sentiment == original.sentiment
+        assert find_post(conn, "x:6").sentiment["label"] == "negative"  # type: ignore[index]
+
+
+def test_analyze_leaves_other_languages_unscored(configured: sa.Engine, tmp_path: Path) -> None:
+    path = tmp_path / "cy.jsonl"
+    path.write_text(
+        page(tweet("1", "Mae'r GIG yn wych", lang="cy"), tweet("2", "Great news", lang="en")) + "\n"
+    )
+    jobs.import_file(configured, jobs.ImportRequest(path=path, format="twarc2"))
+    report = jobs.analyze(configured, workers=1)
+    assert (report.scored, report.not_english) == (1, 1)
+
+
+def test_thread_is_rebuilt_from_reply_links(configured: sa.Engine, tmp_path: Path) -> None:
+    jobs.import_file(configured, jobs.ImportRequest(path=archive(tmp_path), format="twarc2"))
+    with configured.connect() as conn:
+        tree = thread(conn, find_post(conn, "x:4"))
+    assert tree.native_id == "1"
+    assert [c.native_id for c in tree.children] == ["4"]
+    lines = list(output.thread_lines(tree))
+    assert lines[0].startswith("x:1 @alice") and lines[2].startswith("  └ x:4 @alice")
+
+
+def test_jsonl_export_round_trips(configured: sa.Engine, tmp_path: Path, database_url: str) -> None:
+    jobs.import_file(configured, jobs.ImportRequest(path=archive(tmp_path), format="twarc2"))
+    jobs.analyze(configured, workers=1)
+    with configured.connect() as conn:
+        before = list(
+            search(
+                conn,
+                parse("nhs OR walkout OR charge OR cricket OR eviction OR lists"),
+                SearchFilters(limit=0),
+            )
+        )
+    exported = io.StringIO()
+    output.write_jsonl(before, exported)
+    path = tmp_path / "export.jsonl"
+    path.write_text(exported.getvalue())
+    with configured.begin() as conn:  # a fresh store: empty the posts, keep departments
+        conn.execute(sa.text("DELETE FROM posts"))
+        conn.execute(sa.text("DELETE FROM authors"))
+    report = jobs.import_file(configured, jobs.ImportRequest(path=path, format="jsonl"))
+    jobs.analyze(configured, workers=1)
+    assert report.new == len(before) and report.rejected == 0
+    with configured.connect() as conn:
+        after = list(
+            search(
+                conn,
+                parse("nhs OR walkout OR charge OR cricket OR eviction OR lists"),
+                SearchFilters(limit=0),
+            )
+        )
+    assert _exported(after) == _exported(before)
+    assert json.loads(path.read_text().splitlines()[0])["platform"] == "x"
+
+
+def _exported(records: list) -> list[dict]:  # type: ignore[type-arg]
+    """Export records minus provenance, which names the file they were last read from."""
+    rows = [{k: v for k, v in r.export().items() if k != "source"} for r in records]
+    return sorted(rows, key=lambda row: row["native_id"])  # ties in rank fall back to row ids
