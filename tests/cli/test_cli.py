@@ -1,0 +1,174 @@
+"""The CLI as a user meets it: exit codes, one-line errors, data on stdout, formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from listener import cli
+from tests.collectors.test_files import page, tweet
+from tests.conftest import EXAMPLE_CONFIG
+
+
+class Run:
+    """The outcome of one `listener ...` invocation."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+
+@pytest.fixture
+def listener(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database_url: str
+):  # type: ignore[no-untyped-def]
+    """Run the CLI in-process against a fresh database on each engine."""
+    monkeypatch.setenv("LISTENER_DATABASE_URL", database_url)
+    monkeypatch.setenv("LISTENER_CONFIG", str(EXAMPLE_CONFIG))
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        monkeypatch.setattr(sys, "argv", ["listener", *args])
+        try:
+            cli.main()
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def loaded(listener, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A database with the example config and a small archive imported and scored."""
+    path = tmp_path / "archive.jsonl"
+    hostile = "<script>alert(1)</script> \x1b[31mred\x1b[0m [bold]markup[/bold] #NHS"
+    path.write_text(page(
+        tweet("1", "Junior doctors strike again #NHS"),
+        tweet("2", "=HYPERLINK(\"http://evil\") #NHS waiting list", author_id="2"),
+        tweet("3", hostile),
+    ) + "\n")  # fmt: skip
+    assert listener("config", "import").code == 0
+    assert listener("import", str(path), "--format", "twarc2").code == 0
+    assert listener("analyze", "--workers", "1").code == 0
+    return listener
+
+
+def test_init_creates_then_reports_up_to_date(
+    listener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LISTENER_DATABASE_URL", f"sqlite:///{tmp_path}/sub/dir/new.db")
+    first = listener("init")
+    assert first.code == 0 and "created (revision" in first.err
+    assert "already at revision" in listener("init").err
+
+
+def test_commands_before_init_say_what_to_do(
+    listener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LISTENER_DATABASE_URL", f"sqlite:///{tmp_path}/empty.db")
+    run = listener("search", "nhs")
+    assert run.code == 1
+    assert (
+        run.err.strip()
+        == "listener: error: the database is empty; run `listener init` to create or upgrade it"
+    )
+
+
+def test_config_check_masks_secrets_and_bad_files_get_one_line(
+    listener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LISTENER_X_BEARER_TOKEN", "canary-secret-value-123")
+    ok = listener("config", "check")
+    assert ok.code == 0 and "LISTENER_X_BEARER_TOKEN (set)" in ok.out
+    assert "canary-secret-value-123" not in ok.out + ok.err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE_CONFIG.read_text().replace('"#RAAC"', '"#crumbling schools"'))
+    run = listener("config", "check", str(bad))
+    assert run.code == 1
+    assert len(run.err.strip().splitlines()) == 1
+    assert f"{bad}:" in run.err and "hashtags[0]: malformed hashtag '#crumbling schools'" in run.err
+
+
+def test_config_import_prints_changes_then_no_changes(listener) -> None:  # type: ignore[no-untyped-def]
+    first = listener("config", "import")
+    assert "+ department dhsc (Department of Health and Social Care)" in first.out
+    again = listener("config", "import")
+    assert again.out == "" and "no changes" in again.err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("search", '"waiting list'), 'unbalanced quote: the " at column 1 is never closed'),
+        (("search", "nhs OR"), "OR at column 5 needs a term on each side"),
+        (("search", "nhs", "--department", "nope"), "--department: no department 'nope'"),
+        (("search", "nhs", "--sentiment", "angry"), "--sentiment: 'angry' is not one of"),
+        (("search", "nhs", "--since", "last week"), "--since: 'last week' is not a date"),
+        (("search", "nhs", "--format", "xml"), "--format: 'xml' is not one of"),
+        (("thread", "x:999"), "post 'x:999': not found"),
+        (("import", "missing.jsonl", "--format", "twarc2"), "missing.jsonl: no such file"),
+        (("import", "missing.jsonl", "--format", "xml"), "--format: 'xml' is not one of"),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_1(loaded, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
+    run = loaded(*args)
+    assert run.code == 1
+    lines = run.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("listener: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in run.err
+
+
+def test_search_table_shows_hostile_text_inert(loaded) -> None:  # type: ignore[no-untyped-def]
+    run = loaded("search", "#nhs")
+    assert run.code == 0 and "3 results" in run.err
+    assert "\x1b" not in run.out  # escape sequences shown, never sent to the terminal
+    assert "\\x1b[31mred" in run.out
+    assert "[bold]markup[/bold]" in run.out  # rich markup in a post is text, not style
+
+
+def test_search_json_and_jsonl_carry_the_promised_fields(loaded) -> None:  # type: ignore[no-untyped-def]
+    records = json.loads(loaded("search", "#nhs", "--format", "json").out)
+    assert len(records) == 3
+    fields = {"platform", "native_id", "url", "author", "created_at", "text", "metrics",
+              "sentiment", "lang", "departments"}  # fmt: skip
+    assert fields <= set(records[0])
+    assert records[0]["departments"] == ["dhsc"]
+    lines = loaded("search", "strike", "--format", "jsonl").out.splitlines()
+    assert [json.loads(line)["native_id"] for line in lines] == ["1"]
+
+
+def test_search_csv_neutralises_formulas_and_writes_files(loaded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "results.csv"
+    run = loaded("search", "waiting", "--format", "csv", "-o", str(out))
+    assert run.code == 0 and run.out == "" and f"written to {out}" in run.err
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert rows[0]["text"].startswith("'=HYPERLINK")
+
+
+def test_search_limit_zero_returns_everything(loaded) -> None:  # type: ignore[no-untyped-def]
+    assert "3 results" in loaded("search", "#nhs", "--limit", "0").err
+    assert "1 result" in loaded("search", "#nhs", "--limit", "1").err
+
+
+def test_thread_prints_the_tree(loaded) -> None:  # type: ignore[no-untyped-def]
+    run = loaded("thread", "x:1")
+    assert run.code == 0 and run.out.startswith("x:1 @alice")
+
+
+def test_import_reports_bad_rows_and_strict_fails(listener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(page(tweet("1", "fine #NHS")) + "\n{oops\n")
+    listener("config", "import")
+    run = listener("import", str(path), "--format", "twarc2")
+    assert run.code == 0
+    assert f"{path}:2: not valid JSON" in run.err and "1 new posts" in run.err
+    assert listener("import", str(path), "--format", "twarc2", "--strict").code == 1
