@@ -1,0 +1,34 @@
+# listener: two commands get you going.
+#   make demo   set up a virtual environment and run the demo on the bundled sample data
+#   make test   run the test suite (SQLite, plus PostgreSQL when one is reachable)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("listener needs Python 3.11 or newer, found " + sys.version.split()[0] if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/listener demo
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check listener tests
+	$(BIN)/ruff format --check listener tests
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.bench_import --posts 100000 --engine both
+
+clean:
+	rm -rf $(VENV) data/demo.db data/demo.db-wal data/demo.db-shm

@@ -1,0 +1,46 @@
+"""Migrations: `listener init` creates, upgrades and is a no-op at head, on both engines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from listener.errors import StoreError
+from listener.store import migrate
+from listener.store.db import create_engine
+
+
+def test_downgrade_then_upgrade_round_trips(engine: sa.Engine) -> None:
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    config = migrate._alembic_config()
+    with engine.connect().execution_options(sqlite_immediate=True) as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+        conn.commit()
+    assert migrate.current_revision(engine) is None
+    assert "posts" not in sa.inspect(engine).get_table_names()
+    before, after = migrate.upgrade(engine)
+    assert (before, after) == (None, migrate.head_revision())
+    assert migrate.upgrade(engine) == (after, after)
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/x.db")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_an_empty_database_is_refused_with_advice(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/empty.db")
+    with pytest.raises(StoreError, match="run `listener init`"):
+        migrate.require_current(engine)
+
+
+def test_unsupported_database_urls_are_one_line_errors() -> None:
+    with pytest.raises(Exception, match="LISTENER_DATABASE_URL: unsupported database 'mysql'"):
+        create_engine("mysql://root@localhost/x")
