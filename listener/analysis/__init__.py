@@ -1,1 +1,23 @@
-"""Analysis of collected posts: sentiment scoring and its evaluation."""
+"""Analysis of collected posts: sentiment scoring (and, later, topics)."""
+
+from listener.analysis.sentiment import (
+    NEGATIVE_THRESHOLD,
+    POSITIVE_THRESHOLD,
+    SCORER_VERSION,
+    SentimentScore,
+    SentimentScorer,
+    label_for,
+    plain_vader_score,
+    score_texts,
+)
+
+__all__ = [
+    "NEGATIVE_THRESHOLD",
+    "POSITIVE_THRESHOLD",
+    "SCORER_VERSION",
+    "SentimentScore",
+    "SentimentScorer",
+    "label_for",
+    "plain_vader_score",
+    "score_texts",
+]

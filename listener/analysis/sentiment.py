@@ -107,8 +107,8 @@ class FixedVader(SentimentIntensityAnalyzer):
         sentiments: list[float] = []
         for span in spans:
             # VADER's negation, "no" and booster rules look up to three words
-            # back, across full stops: "...without planning permission. Great move"
-            # read "without" as negating "Great".
+            # back, across full stops: in "Opened without fuss. Good result."
+            # it reads "without" as negating "Good".
             view = _SentenceView(words[span.start : span.stop], sentitext.is_cap_diff)
             sentiments += self._sentence_valences(view)
         sentiments = rescale_for_but(words, sentiments, spans)

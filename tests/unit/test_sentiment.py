@@ -1,0 +1,427 @@
+"""listener's sentiment scorer: each VADER 3.3.2 fault it fixes, its lexicon, and its batch API."""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, normalize
+
+from listener.analysis import sentiment
+from listener.analysis.emoji import spell_out_emoji
+from listener.analysis.sentiment import (
+    CHUNK_CHARS,
+    MAX_CHARS,
+    NEGATIVE_THRESHOLD,
+    POSITIVE_THRESHOLD,
+    SCORER_VERSION,
+    FixedVader,
+    SentimentScore,
+    SentimentScorer,
+    label_for,
+    parse_policy_lexicon,
+    plain_vader_score,
+    score_texts,
+    shipped_policy_lexicon,
+)
+
+# The lexicon file's fingerprint for each scorer version. Changing the lexicon
+# without bumping SCORER_VERSION would silently mix old and new scores.
+LEXICON_SHA256 = {
+    "listener-1+vader-3.3.2": "258b0688ff5db3b460f4fc60ea36265a9a84f63408b626ace81fd127d92d0764",
+}
+
+
+@pytest.fixture(scope="module")
+def ours() -> SentimentScorer:
+    """listener's full scorer, built once for the module because building reads two lexicons."""
+    return SentimentScorer()
+
+
+@pytest.fixture(scope="module")
+def fixes_only() -> SentimentScorer:
+    """listener's fixes without the policy lexicon, to show a fix on its own."""
+    return SentimentScorer(policy_lexicon=False)
+
+
+@pytest.fixture(scope="module")
+def vader_lexicon() -> dict[str, float]:
+    """VADER's own word valences."""
+    lexicon: dict[str, float] = SentimentIntensityAnalyzer().lexicon
+    return lexicon
+
+
+def vader_compound(valences: list[float]) -> float:
+    """The compound VADER gives a sum of word valences (no punctuation emphasis)."""
+    return round(normalize(sum(valences)), 4)
+
+
+# --- Thresholds --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("compound", "label"),
+    [
+        (POSITIVE_THRESHOLD, "positive"),
+        (0.0499, "neutral"),
+        (0.0, "neutral"),
+        (-0.0499, "neutral"),
+        (NEGATIVE_THRESHOLD, "negative"),
+        (-1.0, "negative"),
+        (1.0, "positive"),
+    ],
+)
+def test_label_follows_vaders_documented_thresholds(compound: float, label: str) -> None:
+    assert label_for(compound) == label
+
+
+def test_empty_text_is_neutral(ours: SentimentScorer) -> None:
+    assert ours.score("").label == "neutral"
+    assert ours.score("   ").compound == 0.0
+
+
+# --- Fault 1: an emoji followed by the variation selector U+FE0F -------------
+
+
+def test_heart_with_variation_selector_scores_like_a_bare_heart(ours: SentimentScorer) -> None:
+    with_selector, bare = "I \u2764\ufe0f the NHS", "I \u2764 the NHS"
+    assert plain_vader_score(with_selector).label == "neutral"  # the fault
+    assert ours.score(with_selector) == ours.score(bare)
+    assert ours.score(with_selector).label == "positive"
+
+
+# --- Fault 2: multi-code-point emoji sequences -----------------------------
+
+
+def test_skin_tone_does_not_change_the_score(ours: SentimentScorer) -> None:
+    toned, base = "Deal done \U0001f44c\U0001f3ff", "Deal done \U0001f44c"  # OK hand
+    assert plain_vader_score(toned) != plain_vader_score(base)  # the fault
+    assert ours.score(toned) == ours.score(base)
+
+
+def test_zwj_sequence_is_read_as_one_emoji(ours: SentimentScorer) -> None:
+    firefighter = "\U0001f469\u200d\U0001f692"  # woman + ZWJ + fire engine
+    # Plain VADER reads two emoji, "woman" and "fire engine", and finds "fire" negative.
+    assert plain_vader_score(firefighter).label == "negative"
+    assert spell_out_emoji(firefighter).split() == ["woman", "firefighter"]
+    assert ours.score(firefighter).label == "neutral"
+
+
+def test_zwj_sequence_with_sentiment_is_scored(ours: SentimentScorer) -> None:
+    gesturing_no = "\U0001f645\u200d\u2640\ufe0f"  # woman gesturing NO
+    assert plain_vader_score(gesturing_no).label == "neutral"
+    assert ours.score(gesturing_no).label == "negative"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("1\ufe0f\u20e3 reason", "keycap: 1 reason"),
+        ("\U0001f1ec\U0001f1e7 flag", "United Kingdom flag"),
+        ("\U0001f44d\U0001f3fd\U0001f44d", "thumbs up thumbs up"),
+        ("well\u2764\ufe0fdone", "well red heart done"),
+        ("plain text, no emoji: 100% #NHS", "plain text, no emoji: 100% #NHS"),
+    ],
+)
+def test_emoji_are_spelled_out_as_whole_sequences(text: str, words: str) -> None:
+    assert " ".join(spell_out_emoji(text).split()) == words
+
+
+# --- Fault 3: the contrastive "but" ------------------------------------------
+
+
+def test_but_rescales_by_position_not_by_value(
+    fixes_only: SentimentScorer, vader_lexicon: dict[str, float]
+) -> None:
+    # "improvement" (2.0) is halved to 1.0 before "but"; "guarantee" is 1.0
+    # too, so VADER's list.index(1.0) finds "improvement" again, halves it a
+    # second time and never raises "guarantee" by half.
+    text = "The reform is an improvement, but we need a guarantee."
+    expected = vader_compound(
+        [0.5 * vader_lexicon["improvement"], 1.5 * vader_lexicon["guarantee"]]
+    )
+    assert plain_vader_score(text).compound != expected  # the fault
+    assert fixes_only.score(text).compound == expected
+
+
+def test_but_acts_within_its_own_sentence(fixes_only: SentimentScorer) -> None:
+    news = "Great pay offer."
+    mixed = "Staff are happy but the wait is terrible."
+    # Plain VADER's first "but" rescales every sentence, so order changes the score.
+    assert plain_vader_score(f"{news} {mixed}") != plain_vader_score(f"{mixed} {news}")
+    assert fixes_only.score(f"{news} {mixed}") == fixes_only.score(f"{mixed} {news}")
+
+
+def test_sentence_opening_with_but_contrasts_with_the_one_before(
+    fixes_only: SentimentScorer,
+) -> None:
+    text = "Good news. But the wait is awful."
+    assert fixes_only.score(text) == plain_vader_score(text)
+    assert fixes_only.score(text).label == "negative"
+
+
+def test_last_but_in_a_sentence_has_the_last_word(
+    fixes_only: SentimentScorer, vader_lexicon: dict[str, float]
+) -> None:
+    bad, good = vader_lexicon["bad"], vader_lexicon["good"]
+    expected = vader_compound([0.5 * bad, 0.5 * good, 1.5 * bad])
+    assert fixes_only.score("bad but good but bad").compound == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The plot was good, but the characters are uncompelling and the dialog is not great.",
+        "VADER is VERY SMART, uber handsome, and FRIGGIN FUNNY!!!",
+        "The book was only kind of good.",
+        "At least it isn't a horrible book.",
+        "Today only kinda sux! But I'll get by, lol",
+    ],
+)
+def test_fixes_leave_vaders_own_examples_alone(fixes_only: SentimentScorer, text: str) -> None:
+    assert fixes_only.score(text) == plain_vader_score(text)
+
+
+def test_negation_stops_at_the_end_of_a_sentence(fixes_only: SentimentScorer) -> None:
+    # VADER looks three words back for "not", "without"... across full stops.
+    text = "Opened without fuss. Good result."
+    assert plain_vader_score(text).label == "negative"  # the fault
+    assert fixes_only.score(text).compound == fixes_only.score("Good result.").compound
+
+
+# --- Text VADER misreads: smart quotes, hashtags, names --------------------------
+
+
+@pytest.mark.parametrize(
+    ("typographic", "ascii_"),
+    [
+        ("I don\u2019t like the cuts", "I don't like the cuts"),
+        ("\u201cGreat\u201d news", '"Great" news'),
+    ],
+)
+def test_smart_quotes_score_like_straight_ones(
+    fixes_only: SentimentScorer, typographic: str, ascii_: str
+) -> None:
+    assert plain_vader_score(typographic).label != plain_vader_score(ascii_).label  # the fault
+    assert fixes_only.score(typographic) == fixes_only.score(ascii_)
+
+
+@pytest.mark.parametrize(
+    ("text", "prepared"),
+    [
+        ("#NHSCrisis now", "NHS Crisis now"),
+        ("#12HourWaits", "12 Hour Waits"),
+        ("#Save_Our_NHS", "Save Our NHS"),
+        ("#nhs #NHS #HS2", "#nhs #NHS #HS2"),
+        ("email@Example.com x#NotATag", "email@Example.com x#NotATag"),
+    ],
+)
+def test_camel_case_hashtags_are_split_into_words(text: str, prepared: str) -> None:
+    assert sentiment.prepare_text(text) == prepared
+
+
+def test_hashtag_sentiment_is_read(ours: SentimentScorer) -> None:
+    assert plain_vader_score("#NHSCrisis #12HourWaits").label == "neutral"
+    assert ours.score("#NHSCrisis #12HourWaits").label == "negative"
+
+
+def test_great_britain_is_a_name_not_praise(ours: SentimentScorer) -> None:
+    text = "Great British Railways timetable published for Great Britain"
+    assert plain_vader_score(text).label == "positive"
+    assert ours.score(text).label == "neutral"
+    assert ours.score("Great news for commuters").label == "positive"
+
+
+# --- Fault 4: cost on long texts ----------------------------------------------
+
+
+@pytest.fixture
+def vader_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The text of every call listener makes into VADER's scoring, in order."""
+    calls: list[str] = []
+    real = FixedVader.polarity_scores
+
+    def counting(self: FixedVader, text: str) -> dict[str, float]:
+        calls.append(text)
+        return real(self, text)
+
+    monkeypatch.setattr(FixedVader, "polarity_scores", counting)
+    yield calls
+
+
+def test_long_text_is_scored_in_a_bounded_number_of_short_chunks(
+    ours: SentimentScorer, vader_calls: list[str]
+) -> None:
+    text = ("The court backlog is awful but staff are great. " * 5_000)[:200_000]
+    assert ours.score(text).label == "positive"
+    # Greedy packing leaves no two neighbouring chunks that would fit in one.
+    assert 1 < len(vader_calls) <= 2 * MAX_CHARS // CHUNK_CHARS + 1
+    assert max(map(len, vader_calls)) <= CHUNK_CHARS
+    assert sum(map(len, vader_calls)) <= MAX_CHARS
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x" * 200_000, "\U0001f602" * 200_000, "word " * 40_000, "a\n" * 100_000],
+    ids=["one-word", "emoji-flood", "no-sentence-ends", "lines"],
+)
+def test_pathological_long_texts_stay_bounded(
+    ours: SentimentScorer, vader_calls: list[str], text: str
+) -> None:
+    ours.score(text)
+    assert len(vader_calls) <= 2 * MAX_CHARS // CHUNK_CHARS + 1
+    assert max(map(len, vader_calls)) <= CHUNK_CHARS
+
+
+def test_text_beyond_the_hard_cap_is_ignored(ours: SentimentScorer) -> None:
+    happy = "The new funding is a wonderful lifeline. " * (MAX_CHARS // 40 + 10)
+    awful = "This is an awful, disgraceful shambles. " * 4_000
+    assert ours.score(happy + awful) == ours.score(happy)
+
+
+def test_short_text_is_scored_whole(ours: SentimentScorer, vader_calls: list[str]) -> None:
+    text = ("Nurses are exhausted but the funding is a lifeline. " * 20)[:CHUNK_CHARS]
+    direct = FixedVader()
+    sentiment.apply_lexicon(direct.lexicon, shipped_policy_lexicon())
+    expected = SentimentScore.from_vader(direct.polarity_scores(text))
+    vader_calls.clear()
+    assert ours.score(text) == expected
+    assert vader_calls == [text]
+
+
+def test_chunks_are_combined_as_a_length_weighted_mean(ours: SentimentScorer) -> None:
+    sentence = "The backlog is awful but staff are great."
+    chunk = " ".join([sentence] * (CHUNK_CHARS // (len(sentence) + 1)))
+    # Every chunk is the same text, so the mean equals one chunk's score.
+    assert ours.score(" ".join([chunk] * 5)) == ours.score(chunk)
+
+
+# --- Policy lexicon ------------------------------------------------------------
+
+
+def test_policy_lexicon_is_small_and_every_entry_says_why() -> None:
+    entries = shipped_policy_lexicon()
+    assert 50 <= len(entries) <= 150
+    assert len({e.token for e in entries}) == len(entries)
+    assert all(e.why for e in entries)
+
+
+def test_every_lexicon_token_can_match_a_vader_word() -> None:
+    # VADER strips leading and trailing ASCII punctuation and lowercases; a
+    # token it would strip further, or with spaces, could never match.
+    for entry in shipped_policy_lexicon():
+        assert entry.token == entry.token.strip(string.punctuation).lower(), entry.token
+        assert entry.token.split() == [entry.token], entry.token
+
+
+def test_lexicon_version_is_bumped_with_the_lexicon() -> None:
+    text = resources.files("listener.analysis").joinpath("policy_lexicon.txt").read_bytes()
+    digest = hashlib.sha256(text).hexdigest()
+    assert LEXICON_SHA256.get(SCORER_VERSION) == digest, (
+        "policy_lexicon.txt changed: bump SCORER_VERSION and record the new digest here"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Another U-turn on #HS2!",
+        "The #Backlog at crown courts",
+        "Wards are understaffed.",
+        "Schools crumbling, again",
+        "Rent arrears are rising",
+    ],
+)
+def test_policy_negatives_vader_misses(ours: SentimentScorer, text: str) -> None:
+    assert plain_vader_score(text).label == "neutral"
+    assert ours.score(text).label == "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Universal Credit payments change in April",
+        "Free school meals for all primary pupils",
+        "Social care reform announced",
+        "Interest rates held at 5%",
+        "The NHS trust said",
+    ],
+)
+def test_policy_topic_words_are_not_feelings(ours: SentimentScorer, text: str) -> None:
+    assert plain_vader_score(text).label == "positive"
+    assert ours.score(text).label == "neutral"
+
+
+def test_policy_positives_vader_misses(ours: SentimentScorer) -> None:
+    text = "The reopened library is a lifeline"
+    assert plain_vader_score(text).label == "neutral"
+    assert ours.score(text).label == "positive"
+
+
+def test_neutralised_word_no_longer_blocks_no(ours: SentimentScorer) -> None:
+    # Removed rather than stored as 0.0, so "no" keeps its own negative valence.
+    assert ours.score("No free school meals this summer").label == "negative"
+
+
+def test_scorer_without_lexicon_keeps_vaders_words(fixes_only: SentimentScorer) -> None:
+    assert fixes_only.score("Social care reform").label == "positive"
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("backlog -1.5 no tabs", "token<TAB>valence<TAB>why"),
+        ("backlog\t-1.5\t", "why"),
+        ("Backlog\t-1.5\treason", "lowercase"),
+        ("backlog\tvery\treason", "not a number"),
+        ("backlog\t-5\treason", "outside"),
+    ],
+)
+def test_bad_lexicon_line_is_reported_with_its_line_number(line: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=rf"lex\.txt:3: .*{problem}"):
+        parse_policy_lexicon(f"# comment\n\n{line}\n", source="lex.txt")
+
+
+# --- Batch scoring ---------------------------------------------------------------
+
+
+def test_score_texts_keeps_input_order_and_repeats(ours: SentimentScorer) -> None:
+    texts = ["Awful delays", "Great news", "Awful delays", ""]
+    assert score_texts(texts, workers=1) == [ours.score(t) for t in texts]
+
+
+def test_large_batch_uses_worker_processes(
+    ours: SentimentScorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pools: list[object] = []
+    real_pool = sentiment.ProcessPoolExecutor
+
+    def recording_pool(*args: Any, **kwargs: Any) -> Any:
+        pools.append(kwargs.get("max_workers"))
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(sentiment, "ProcessPoolExecutor", recording_pool)
+    texts = [
+        f"Post {i}: the backlog is awful" if i % 3 else f"Post {i} is great"
+        for i in range(sentiment.PARALLEL_MIN_TEXTS)
+    ]
+    scores = score_texts(texts, workers=2)
+    assert pools == [2]
+    assert scores == [ours.score(t) for t in texts]
+
+
+def test_small_batch_stays_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a small batch should not start worker processes")
+
+    monkeypatch.setattr(sentiment, "ProcessPoolExecutor", no_pool)
+    assert len(score_texts(["fine"] * 10, workers=None)) == 10
+
+
+def test_workers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        score_texts(["text"], workers=0)
