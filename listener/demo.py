@@ -20,7 +20,7 @@ CONSULTATION_MAP = "id=response_id,text=response_text,created_at=submitted_at,au
 DEMO_SEARCHES = (
     ('"junior doctors" (strike OR walkout)', "dhsc"),
     ("#EnergyBills standing charge", None),
-    ("section 21 -landlord", "mhclg"),
+    ('"section 21" (eviction OR evicted) -#Renters', "mhclg"),
 )
 
 
@@ -32,9 +32,10 @@ def run_demo(*, database: Path, settings: Settings, console: Console) -> None:
     jobs.init_database(engine)
     console.print(f"[bold]1. database[/] {database} created")
     report = jobs.sync_config(engine, load_config(settings.config))
+    added = [line.split(" ", 1)[0] for line in report.added]
     console.print(
-        f"[bold]2. config[/] {settings.config}: {len(report.added)} departments, "
-        "watches and recipients added"
+        f"[bold]2. config[/] {settings.config}: {added.count('department')} departments, "
+        f"{added.count('watch')} watches, {added.count('recipient')} recipients"
     )
     with resources.as_file(SAMPLE / "x_posts.twarc2.jsonl") as posts:
         imported = jobs.import_file(engine, jobs.ImportRequest(path=posts, format="twarc2"))

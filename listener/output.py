@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from listener.store.queries import PostRecord
@@ -116,27 +115,30 @@ def write_csv(records: Iterable[PostRecord], out: TextIO) -> int:
     return count
 
 
+_LABEL_STYLE = {"positive": "green", "negative": "red", "neutral": "yellow"}
+
+
 def write_table(records: Iterable[PostRecord], console: Console) -> int:
-    """A readable table for the terminal (every value passed as plain Text, never markup)."""
-    table = Table(show_lines=False, expand=True)
-    for name, style in (
-        ("id", "dim"),
-        ("when", ""),
-        ("author", "cyan"),
-        ("sentiment", ""),
-        ("text", ""),
-    ):
-        table.add_column(name, style=style, overflow="fold", ratio=4 if name == "text" else None)
+    """Results for the terminal, two lines each so any width reads well.
+
+    Every value is passed as plain Text, never as markup, and control
+    characters are made visible first.
+    """
     count = 0
     for record in records:
         sentiment = record.sentiment or {}
-        label = f"{sentiment['label']} {sentiment['compound']:+.2f}" if sentiment else "-"
-        handle = (record.author or {}).get("handle") or "-"
-        when = record.created_at.strftime("%Y-%m-%d %H:%M")
-        cells = (record.ref, when, one_line(str(handle), 40), label, one_line(record.text))
-        table.add_row(*(Text(c) for c in cells))
+        handle = (record.author or {}).get("handle")
+        header = Text()
+        header.append(record.ref, style="bold")
+        header.append(f"  {record.created_at:%Y-%m-%d %H:%M}  ")
+        header.append("@" + one_line(str(handle), 40) if handle else "-", style="cyan")
+        if sentiment:
+            label = f"  {sentiment['label']} {sentiment['compound']:+.2f}"
+            header.append(label, style=_LABEL_STYLE.get(sentiment["label"], ""))
+        body = Text("    " + one_line(record.text, 400))
+        console.print(header)
+        console.print(body)
         count += 1
-    console.print(table)
     return count
 
 
