@@ -172,3 +172,42 @@ def test_import_reports_bad_rows_and_strict_fails(listener, tmp_path: Path) -> N
     assert run.code == 0
     assert f"{path}:2: not valid JSON" in run.err and "1 new posts" in run.err
     assert listener("import", str(path), "--format", "twarc2", "--strict").code == 1
+
+
+def _post_count(database_url: str) -> int:
+    from listener.store.db import create_engine
+    from listener.store.queries import store_counts
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        count = store_counts(conn)["posts"]
+    engine.dispose()
+    return count
+
+
+def test_a_bad_config_changes_nothing_stored(loaded, tmp_path: Path, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE_CONFIG.read_text().replace("slug: dfe", "slug: dhsc"))
+    run = loaded("config", "import", str(bad))
+    assert run.code == 1 and "duplicate slug 'dhsc'" in run.err
+    assert loaded("config", "import").err.strip().endswith("no changes")
+    assert _post_count(database_url) == 3
+
+
+def test_a_file_of_bad_rows_loses_and_duplicates_nothing(
+    loaded, tmp_path: Path, database_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(
+        page({"id": "1", "text": "no date any more"}, tweet("1", ""))
+        + "\n"  # bad versions of post 1
+        + page(tweet("1", "Junior doctors strike again #NHS"), tweet("9", "new one #NHS"))
+        + "\n"
+    )
+    run = loaded("import", str(broken), "--format", "twarc2")
+    assert run.code == 0
+    assert f"{broken}:1: data[0]: missing field 'created_at'" in run.err
+    assert f"{broken}:1: data[1]: missing field 'text'" in run.err
+    assert "1 new posts, 1 already stored, 2 bad rows skipped" in run.err
+    assert _post_count(database_url) == 4
+    assert "Junior doctors strike again" in loaded("search", "strike", "--format", "jsonl").out
