@@ -34,10 +34,11 @@ TABLES = ("sentiment_scores", "post_matches", "post_departments", "posts", "auth
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No LISTENER_* settings or proxies leak in from the developer's shell."""
+    """No LISTENER_* settings, .env file or proxies leak in from the developer's shell."""
     for name in list(os.environ):
-        if name.startswith("LISTENER_") and name != "LISTENER_TEST_POSTGRES_URL":
+        if name.upper().startswith("LISTENER_") and name != "LISTENER_TEST_POSTGRES_URL":
             monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # settings read ./.env: only one a test writes
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
 

@@ -107,23 +107,24 @@ def upsert_authors(
         set_={c: getattr(stmt.excluded, c) for c in _AUTHOR_UPDATE},
     )
     conn.execute(stmt, list(rows.values()))
-    return _ids(conn, AUTHORS, list(rows))
+    return _by_key(conn, AUTHORS, "id", list(rows))
 
 
-def _ids(
-    conn: sa.Connection, table: sa.Table, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], int]:
-    found: dict[tuple[str, str], int] = {}
+def _by_key(
+    conn: sa.Connection, table: sa.Table, column: str, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], Any]:
+    """`column` of the rows with these (platform, native_id) keys, in IN lists of 500."""
+    found: dict[tuple[str, str], Any] = {}
     by_platform: dict[str, list[str]] = {}
     for platform, native_id in keys:
         by_platform.setdefault(platform, []).append(native_id)
     for platform, native_ids in by_platform.items():
         for start in range(0, len(native_ids), 500):
-            chunk = native_ids[start : start + 500]
-            query = sa.select(table.c.id, table.c.native_id).where(
-                table.c.platform == platform, table.c.native_id.in_(chunk)
+            query = sa.select(table.c.native_id, table.c[column]).where(
+                table.c.platform == platform,
+                table.c.native_id.in_(native_ids[start : start + 500]),
             )
-            found.update({(platform, nid): pk for pk, nid in conn.execute(query)})
+            found.update({(platform, nid): value for nid, value in conn.execute(query)})
     return found
 
 
@@ -173,7 +174,7 @@ def upsert_posts(conn: sa.Connection, items: Sequence[PostItem], *, now: datetim
     if not latest:
         return UpsertResult()
     author_ids = upsert_authors(conn, (i.author for i in latest.values() if i.author), now=now)
-    before = _hashes(conn, list(latest))
+    before = _by_key(conn, POSTS, "text_hash", list(latest))
     rows = [_post_row(item, author_ids, now) for item in latest.values()]
     stmt = _insert(conn, POSTS)
     stmt = stmt.on_conflict_do_update(
@@ -181,7 +182,7 @@ def upsert_posts(conn: sa.Connection, items: Sequence[PostItem], *, now: datetim
         set_={c: getattr(stmt.excluded, c) for c in _POST_UPDATE},
     )
     conn.execute(stmt, rows)
-    ids = _ids(conn, POSTS, list(latest))
+    ids = _by_key(conn, POSTS, "id", list(latest))
     changed = [
         ids[k]
         for k, row in zip(latest, rows, strict=True)
@@ -190,21 +191,6 @@ def upsert_posts(conn: sa.Connection, items: Sequence[PostItem], *, now: datetim
     if changed:  # an edited text needs scoring again
         conn.execute(sa.delete(SentimentScore).where(SentimentScore.post_id.in_(changed)))  # type: ignore[attr-defined]
     return UpsertResult(ids=ids, new=len(latest) - len(before), seen=len(before))
-
-
-def _hashes(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    found: dict[tuple[str, str], str] = {}
-    by_platform: dict[str, list[str]] = {}
-    for platform, native_id in keys:
-        by_platform.setdefault(platform, []).append(native_id)
-    for platform, native_ids in by_platform.items():
-        for start in range(0, len(native_ids), 500):
-            query = sa.select(POSTS.c.native_id, POSTS.c.text_hash).where(
-                POSTS.c.platform == platform,
-                POSTS.c.native_id.in_(native_ids[start : start + 500]),
-            )
-            found.update({(platform, nid): h for nid, h in conn.execute(query)})
-    return found
 
 
 def link_departments(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import textwrap
 from datetime import timedelta
 from pathlib import Path
@@ -31,15 +30,6 @@ departments:
   - slug: dhsc
     name: Health
 """
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No LISTENER_* from the developer's shell; run in an empty directory (no .env)."""
-    for name in list(os.environ):
-        if name.upper().startswith("LISTENER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
 
 
 def load(text: str) -> ListenerConfig:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,15 +10,6 @@ from listener.errors import ConfigError
 from listener.settings import Settings, load_settings, secret_from_env
 
 CANARY = "canary-Zx81-do-not-print"
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No LISTENER_* from the developer's shell, and no .env but the one a test writes."""
-    for name in list(os.environ):
-        if name.upper().startswith("LISTENER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
 
 
 def write_dotenv(text: str) -> None:
