@@ -20,13 +20,10 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.reader import ReaderError
 
 from listener.errors import ConfigError, QuerySyntaxError
 from listener.settings import secret_from_env
+from listener.yamlfile import Loc, read_yaml
 
 SOURCE_NAMES = ("x", "mastodon", "bluesky", "rss")
 DEFAULT_INTERVAL = timedelta(minutes=30)
@@ -55,7 +52,6 @@ _TYPE_REASONS = {
     "bool_type": "expected true or false",
     "bool_parsing": "expected true or false",
 }
-_DUPLICATE_KEY = re.compile(r'found duplicate key "(?P<key>.*?)" with value')
 
 
 def _invalid(reason: str, **context: Any) -> PydanticCustomError:
@@ -272,17 +268,12 @@ class ListenerConfig(_Section):
 
 # --- loading ---------------------------------------------------------------------------------
 
-Loc = tuple[int | str, ...]
-
 
 def load_config(path: Path) -> ListenerConfig:
     """Read and validate the config file; any problem is one ConfigError line naming file:line."""
-    text = _read_text(path)
-    data = _parse_yaml(text, path)
-    if data is None:
+    plain, lines = read_yaml(path)
+    if plain is None:
         raise ConfigError(f"{path}: file is empty (expected 'departments:' and 'sources:')")
-    lines: dict[Loc, int] = {}
-    plain = _plain(data, (), lines)
     if not isinstance(plain, dict):
         raise ConfigError(f"{path}:1: expected a mapping with 'departments:' and 'sources:'")
     try:
@@ -291,68 +282,6 @@ def load_config(path: Path) -> ListenerConfig:
         located = [_locate(error, lines) for error in exc.errors(include_url=False)]
         line, message = min(located, key=lambda pair: pair[0])
         raise ConfigError(f"{path}:{line}: {message}") from None
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def _parse_yaml(text: str, path: Path) -> Any:
-    try:
-        return YAML(typ="rt").load(text)
-    except DuplicateKeyError as exc:
-        raise ConfigError(_duplicate_key_line(exc, text, path)) from None
-    except MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        reason = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError(f"{path}:{line}: invalid YAML: {reason}") from None
-    except ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        raise ConfigError(f"{path}:{line}: invalid YAML: {str(exc).splitlines()[0]}") from None
-    except YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {str(exc).splitlines()[0]}") from None
-
-
-def _duplicate_key_line(exc: DuplicateKeyError, text: str, path: Path) -> str:
-    """Name the duplicate key and where it first appeared, never its value (maybe a secret)."""
-    match = _DUPLICATE_KEY.search(exc.problem or "")
-    key = match["key"] if match else "?"
-    mark, start = exc.problem_mark, exc.context_mark
-    line = mark.line + 1 if mark else 1
-    first = ""
-    if mark and start:
-        lines = text.splitlines()
-        for number in range(start.line, mark.line):
-            # ruamel does not say where the first one was: look for the key at the same column.
-            rest = lines[number][mark.column :]
-            if rest.startswith(key) and rest[len(key) :].lstrip().startswith(":"):
-                first = f" (first at line {number + 1})"
-                break
-    return f"{path}:{line}: duplicate key {key!r}{first}"
-
-
-def _plain(node: Any, loc: Loc, lines: dict[Loc, int]) -> Any:
-    """Copy ruamel's tree into plain dicts and lists, recording the line of every key and item."""
-    if isinstance(node, CommentedMap):
-        mapping: dict[Any, Any] = {}
-        for key, value in node.items():
-            lines[(*loc, key)] = node.lc.key(key)[0] + 1
-            mapping[key] = _plain(value, (*loc, key), lines)
-        return mapping
-    if isinstance(node, CommentedSeq):
-        items: list[Any] = []
-        for index, value in enumerate(node):
-            lines[(*loc, index)] = node.lc.item(index)[0] + 1
-            items.append(_plain(value, (*loc, index), lines))
-        return items
-    return node
 
 
 # --- error messages --------------------------------------------------------------------------
