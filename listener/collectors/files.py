@@ -42,6 +42,9 @@ def _twarc2_line(line: str, *, source: str, location: str) -> Iterator[PostItem 
     if not isinstance(obj, dict):
         yield RejectedItem(location, "not a JSON object", obj)
     elif "data" in obj or "includes" in obj:
+        # twarc stamps each page with when it was fetched: keep that with the provenance.
+        fetched = (obj.get("__twarc") or {}).get("retrieved_at")
+        source = f"{source} (retrieved {fetched})" if isinstance(fetched, str) else source
         yield from xv2.page_items(obj, source=source, location=location)
     elif "id" in obj or "text" in obj:
         yield from _flattened_tweet(obj, source=source, location=location)
