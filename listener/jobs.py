@@ -218,6 +218,7 @@ def analyze(
                     "neu": neu,
                     "neg": neg,
                     "label": label,
+                    "text_hash": post.text_hash,
                     "scorer_version": sentiment.SCORER_VERSION,
                     "scored_at": now,
                 }

@@ -200,5 +200,6 @@ class SentimentScore(SQLModel, table=True):
     neu: float
     neg: float
     label: str = Field(max_length=16, index=True)
+    text_hash: str = Field(max_length=64, index=True)  # of the text scored: stale if it differs
     scorer_version: str = Field(max_length=32)
     scored_at: datetime = _ts()

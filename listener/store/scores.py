@@ -35,7 +35,11 @@ def pending(conn: sa.Connection, *, after_id: int, limit: int) -> list[Pending]:
     query = (
         sa.select(POSTS.c.id, POSTS.c.text_hash, POSTS.c.kind, POSTS.c.text)
         .outerjoin(SCORES, SCORES.c.post_id == POSTS.c.id)
-        .where(SCORES.c.post_id.is_(None), POSTS.c.id > after_id, _scorable())
+        .where(
+            sa.or_(SCORES.c.post_id.is_(None), SCORES.c.text_hash != POSTS.c.text_hash),
+            POSTS.c.id > after_id,
+            _scorable(),
+        )
         .order_by(POSTS.c.id)
         .limit(limit)
     )
@@ -55,18 +59,14 @@ def known_scores(
     found: dict[str, tuple[float, float, float, float, str]] = {}
     wanted = sorted(set(hashes))
     for start in range(0, len(wanted), 500):
-        query = (
-            sa.select(
-                POSTS.c.text_hash,
-                SCORES.c.compound,
-                SCORES.c.pos,
-                SCORES.c.neu,
-                SCORES.c.neg,
-                SCORES.c.label,
-            )
-            .join(SCORES, SCORES.c.post_id == POSTS.c.id)
-            .where(POSTS.c.text_hash.in_(wanted[start : start + 500]))
-        )
+        query = sa.select(
+            SCORES.c.text_hash,
+            SCORES.c.compound,
+            SCORES.c.pos,
+            SCORES.c.neu,
+            SCORES.c.neg,
+            SCORES.c.label,
+        ).where(SCORES.c.text_hash.in_(wanted[start : start + 500]))
         for text_hash, *score in conn.execute(query):
             found.setdefault(text_hash, tuple(score))
     return found

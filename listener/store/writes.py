@@ -101,13 +101,8 @@ def upsert_authors(
         )
     if not rows:
         return {}
-    stmt = _insert(conn, AUTHORS)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["platform", "native_id"],
-        set_={c: getattr(stmt.excluded, c) for c in _AUTHOR_UPDATE},
-    )
-    conn.execute(stmt, list(rows.values()))
-    return _by_key(conn, AUTHORS, "id", list(rows))
+    ids, _ = _upsert_returning(conn, AUTHORS, list(rows.values()), _AUTHOR_UPDATE)
+    return ids
 
 
 def _by_key(
@@ -165,7 +160,11 @@ def _post_row(
 
 
 def upsert_posts(conn: sa.Connection, items: Sequence[PostItem], *, now: datetime) -> UpsertResult:
-    """Insert new posts and refresh stored ones (metrics, edits); never duplicates a post."""
+    """Insert new posts and refresh stored ones (metrics, edits); never duplicates a post.
+
+    An edited text gets a new text_hash; its sentiment score, which records the
+    hash it was computed for, is then stale and `listener analyze` scores it again.
+    """
     latest: dict[tuple[str, str], PostItem] = {}
     for item in items:
         # A page can hold the same post twice (data and includes): the query result wins.
@@ -174,23 +173,39 @@ def upsert_posts(conn: sa.Connection, items: Sequence[PostItem], *, now: datetim
     if not latest:
         return UpsertResult()
     author_ids = upsert_authors(conn, (i.author for i in latest.values() if i.author), now=now)
-    before = _by_key(conn, POSTS, "text_hash", list(latest))
     rows = [_post_row(item, author_ids, now) for item in latest.values()]
-    stmt = _insert(conn, POSTS)
+    ids, new = _upsert_returning(conn, POSTS, rows, _POST_UPDATE)
+    return UpsertResult(ids=ids, new=new, seen=len(latest) - new)
+
+
+def _upsert_returning(
+    conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], update: Sequence[str]
+) -> tuple[dict[tuple[str, str], int], int]:
+    """Upsert rows keyed on (platform, native_id); return their ids and how many were new.
+
+    Ids come back through RETURNING rather than a second lookup: on a table that
+    grows during a bulk load, PostgreSQL's statistics lag and a lookup by key can
+    be planned as a scan of the whole platform.
+    """
+    stmt = _insert(conn, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["platform", "native_id"],
-        set_={c: getattr(stmt.excluded, c) for c in _POST_UPDATE},
+        set_={c: getattr(stmt.excluded, c) for c in update},
     )
-    conn.execute(stmt, rows)
-    ids = _by_key(conn, POSTS, "id", list(latest))
-    changed = [
-        ids[k]
-        for k, row in zip(latest, rows, strict=True)
-        if k in before and before[k] != row["text_hash"]
-    ]
-    if changed:  # an edited text needs scoring again
-        conn.execute(sa.delete(SentimentScore).where(SentimentScore.post_id.in_(changed)))  # type: ignore[attr-defined]
-    return UpsertResult(ids=ids, new=len(latest) - len(before), seen=len(before))
+    keys = [(row["platform"], row["native_id"]) for row in rows]
+    if conn.dialect.name == "postgresql":
+        inserted = sa.literal_column("xmax = 0", sa.Boolean).label("inserted")  # no old version
+        result = conn.execute(
+            stmt.returning(table.c.id, table.c.platform, table.c.native_id, inserted), rows
+        )
+        returned = result.all()
+        new = sum(1 for row in returned if row.inserted)
+    else:
+        new = len(keys) - len(_by_key(conn, table, "id", keys))  # SQLite plans this well
+        returned = conn.execute(
+            stmt.returning(table.c.id, table.c.platform, table.c.native_id), rows
+        ).all()
+    return {(row.platform, row.native_id): row.id for row in returned}, new
 
 
 def link_departments(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> None:
@@ -221,7 +236,11 @@ def save_cursor(conn: sa.Connection, *, source: str, key: str, value: str, now: 
 
 
 def save_scores(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Store sentiment scores (one dict per post); a post already scored keeps its score."""
+    """Store sentiment scores (one dict per post), replacing a stale score for an edited text."""
     if rows:
-        stmt = _insert(conn, SentimentScore.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
+        stmt = _insert(conn, SentimentScore.__table__)  # type: ignore[attr-defined]
+        columns = [c for c in rows[0] if c != "post_id"]
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["post_id"], set_={c: getattr(stmt.excluded, c) for c in columns}
+        )
         conn.execute(stmt, list(rows))

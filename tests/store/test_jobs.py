@@ -186,3 +186,15 @@ def _exported(records: list) -> list[dict]:  # type: ignore[type-arg]
     """Export records minus provenance, which names the file they were last read from."""
     rows = [{k: v for k, v in r.export().items() if k != "source"} for r in records]
     return sorted(rows, key=lambda row: row["native_id"])  # ties in rank fall back to row ids
+
+
+def test_an_edited_post_is_scored_again(configured: sa.Engine, tmp_path: Path) -> None:
+    path = tmp_path / "one.jsonl"
+    path.write_text(page(tweet("1", "What a wonderful, brilliant announcement #NHS")) + "\n")
+    jobs.import_file(configured, jobs.ImportRequest(path=path, format="twarc2"))
+    assert jobs.analyze(configured, workers=1).scored == 1
+    path.write_text(page(tweet("1", "What an awful, terrible announcement #NHS")) + "\n")
+    jobs.import_file(configured, jobs.ImportRequest(path=path, format="twarc2"))
+    assert jobs.analyze(configured, workers=1).scored == 1
+    with configured.connect() as conn:
+        assert find_post(conn, "x:1").sentiment["label"] == "negative"  # type: ignore[index]

@@ -192,6 +192,7 @@ def upgrade() -> None:
         sa.Column("neu", sa.Float(), nullable=False),
         sa.Column("neg", sa.Float(), nullable=False),
         sa.Column("label", sa.String(length=16), nullable=False),
+        sa.Column("text_hash", sa.String(length=64), nullable=False),
         sa.Column("scorer_version", sa.String(length=32), nullable=False),
         sa.Column("scored_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["post_id"], ["posts.id"], ondelete="CASCADE"),
@@ -199,6 +200,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sentiment_scores", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_sentiment_scores_label"), ["label"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_sentiment_scores_text_hash"), ["text_hash"], unique=False
+        )
 
     if op.get_bind().dialect.name == "sqlite":
         _create_fts5()
@@ -213,6 +217,7 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS posts_fts")
 
     with op.batch_alter_table("sentiment_scores", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sentiment_scores_text_hash"))
         batch_op.drop_index(batch_op.f("ix_sentiment_scores_label"))
 
     op.drop_table("sentiment_scores")
