@@ -317,13 +317,32 @@ def demo(
     run_demo(database=database, settings=_settings(), console=err)
 
 
+def _fail(message: str) -> None:
+    err.print(f"listener: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    sys.exit(1)
+
+
+def _database_failure(exc: Exception) -> str | None:
+    """One line for a database that cannot be reached or opened, else None."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return None
+    first_line = str(exc.orig).strip().splitlines()[0] if exc.orig else "unknown error"
+    return f"cannot use the database: {first_line} (check LISTENER_DATABASE_URL)"
+
+
 def main() -> None:
     """Console entry point: run the app, turning expected failures into one line."""
     try:
         app(prog_name="listener")  # usage errors and typer.Exit are handled by typer itself
     except ListenerError as exc:
-        err.print(f"listener: error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(1)
+        _fail(str(exc))
+    except Exception as exc:
+        reason = _database_failure(exc)
+        if reason is None:
+            raise
+        _fail(reason)
     except KeyboardInterrupt:
         err.print("listener: interrupted")
         sys.exit(130)

@@ -50,7 +50,8 @@ def require_current(engine: sa.Engine) -> None:
     try:
         current = current_revision(engine)
     except sa.exc.OperationalError as exc:
-        raise StoreError(f"cannot open the database: {exc.orig}") from None
+        first_line = str(exc.orig).strip().splitlines()[0]
+        raise StoreError(f"cannot use the database: {first_line}") from None
     if current != head_revision():
         state = "is empty" if current is None else f"is at revision {current}"
         raise StoreError(f"the database {state}; run `listener init` to create or upgrade it")

@@ -211,3 +211,21 @@ def test_a_file_of_bad_rows_loses_and_duplicates_nothing(
     assert "1 new posts, 1 already stored, 2 bad rows skipped" in run.err
     assert _post_count(database_url) == 4
     assert "Junior doctors strike again" in loaded("search", "strike", "--format", "jsonl").out
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql://bob:hunter2@127.0.0.1:1/x", "cannot use the database: connection failed"),
+        ("sqlite:////proc/no-such-dir/x.db", "cannot create the folder /proc/no-such-dir"),
+        ("mysql://root@localhost/x", "LISTENER_DATABASE_URL: unsupported database 'mysql'"),
+    ],
+)
+def test_an_unusable_database_is_one_line_without_secrets(listener, monkeypatch: pytest.MonkeyPatch, url: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LISTENER_DATABASE_URL", url)
+    for command in (("init",), ("search", "nhs")):
+        run = listener(*command)
+        assert run.code == 1, command
+        lines = run.err.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], lines
+        assert "hunter2" not in run.err
