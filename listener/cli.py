@@ -144,17 +144,12 @@ def import_(
 ) -> None:
     """Import posts from a file, matching them against every department's watches."""
     from listener.cli_import import run_import
+    from listener.collectors.csvfile import CsvOptions, parse_mapping
+    from listener.jobs import ImportRequest
 
-    rejected = run_import(
-        _engine(_settings()),
-        file=file,
-        format=format,
-        department=department,
-        mapping=map,
-        platform=platform,
-        timezone=timezone,
-        console=err,
-    )
+    csv = CsvOptions(mapping=parse_mapping(map), platform=platform, timezone=timezone)
+    request = ImportRequest(path=file, format=format, department=department, csv=csv)
+    rejected = run_import(_engine(_settings()), request, console=err)
     if strict and rejected:
         raise typer.Exit(1)
 

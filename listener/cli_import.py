@@ -10,34 +10,17 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from listener import jobs
 from listener.collectors.base import RejectedItem
-from listener.collectors.csvfile import CsvOptions, parse_mapping
-from listener.collectors.files import FORMATS
-from listener.errors import ImportFormatError, UserError
+from listener.errors import ImportFormatError
 from listener.output import visible
 
 MAX_SHOWN_REJECTS = 50
 
 
-def run_import(
-    engine: sa.Engine,
-    *,
-    file: Path,
-    format: str,
-    department: str | None,
-    mapping: str,
-    platform: str,
-    timezone: str,
-    console: Console,
-) -> int:
-    """Import `file` with a progress bar on `console`; return how many rows were rejected."""
-    if format not in FORMATS:
-        raise UserError(f"--format: {format!r} is not one of {', '.join(FORMATS)}")
-    if mapping and format != "csv":
-        raise UserError("--map: only applies to --format csv")
+def run_import(engine: sa.Engine, request: jobs.ImportRequest, *, console: Console) -> int:
+    """Import with a progress bar on `console`; return how many rows were rejected."""
+    file = request.path
     if not file.is_file():
         raise ImportFormatError(f"{file}: no such file")
-    csv = CsvOptions(mapping=parse_mapping(mapping), platform=platform, timezone=timezone)
-    request = jobs.ImportRequest(path=file, format=format, department=department, csv=csv)
     shown = 0
 
     def report_rejects(rejected: list[RejectedItem]) -> None:

@@ -60,6 +60,12 @@ class ImportRequest:
     department: str | None = None
     csv: CsvOptions = field(default_factory=CsvOptions)
 
+    def __post_init__(self) -> None:
+        if self.format not in files.FORMATS:
+            raise UserError(f"--format: {self.format!r} is not one of {', '.join(files.FORMATS)}")
+        if self.csv.mapping and self.format != "csv":
+            raise UserError("--map: only applies to --format csv")
+
 
 def read_pages(request: ImportRequest) -> Iterator[Page]:
     """The pages of a file, read by the reader for its format."""
