@@ -258,18 +258,7 @@ def search(
     with engine.connect() as conn, _output(out) as stream:
         if department:
             department_id(conn, department)
-        records = run_search(conn, node, filters)
-        if format == "table":
-            count = output.write_table(
-                records, Console(file=stream, highlight=False, soft_wrap=False)
-            )
-        else:
-            writer = {
-                "json": output.write_json,
-                "jsonl": output.write_jsonl,
-                "csv": output.write_csv,
-            }
-            count = writer[format](records, stream)
+        count = output.write_records(run_search(conn, node, filters), format, stream)
     err.print(f"{count} result{'s' if count != 1 else ''}" + (f" written to {out}" if out else ""))
 
 

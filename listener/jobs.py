@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -185,15 +186,16 @@ class AnalyzeReport:
 ANALYZE_BATCH = 20_000
 
 
+Score = tuple[float, float, float, float, str]  # compound, pos, neu, neg, label
+
+
 def analyze(
     engine: sa.Engine,
     *,
     workers: int | None = None,
     on_batch: Callable[[AnalyzeReport], None] | None = None,
 ) -> AnalyzeReport:
-    """Score every post without a sentiment score; identical texts are scored once."""
-    from listener.analysis import sentiment  # deferred: VADER's lexicon takes a moment to load
-
+    """Score every post without a current sentiment score; identical texts are scored once."""
     report = AnalyzeReport()
     after_id = 0
     while True:
@@ -203,40 +205,53 @@ def analyze(
                 report.not_english = store_scores.count_unscorable(conn)
                 return report
             known = store_scores.known_scores(conn, (p.text_hash for p in batch))
-            originals = store_scores.texts_for(
-                conn, {p.text_hash for p in batch if p.kind == "repost"} - set(known)
-            )
+            reposts = {p.text_hash for p in batch if p.kind == "repost"} - set(known)
+            originals = store_scores.texts_for(conn, reposts)
         texts = _texts_to_score(batch, known, originals)
-        computed = sentiment.score_texts(list(texts.values()), workers=workers)
-        new_scores = {
-            h: (s.compound, s.pos, s.neu, s.neg, s.label)
-            for h, s in zip(texts, computed, strict=True)
-        }
-        now = utcnow()
-        rows = []
-        for post in batch:
-            compound, pos, neu, neg, label = known.get(post.text_hash) or new_scores[post.text_hash]
-            rows.append(
-                {
-                    "post_id": post.id,
-                    "compound": compound,
-                    "pos": pos,
-                    "neu": neu,
-                    "neg": neg,
-                    "label": label,
-                    "text_hash": post.text_hash,
-                    "scorer_version": sentiment.SCORER_VERSION,
-                    "scored_at": now,
-                }
-            )
+        scores = {**known, **_score(texts, workers=workers)}
         with write_transaction(engine) as conn:
-            writes.save_scores(conn, rows)
-        report.scored += len(rows)
+            writes.save_scores(conn, _score_rows(batch, scores))
+        report.scored += len(batch)
         report.computed += len(texts)
-        report.reused += len(rows) - len(texts)
+        report.reused += len(batch) - len(texts)
         after_id = batch[-1].id
         if on_batch is not None:
             on_batch(report)
+
+
+def _score(texts: dict[str, str], *, workers: int | None) -> dict[str, Score]:
+    """Scores by text hash for texts not scored before."""
+    from listener.analysis import sentiment  # deferred: VADER's lexicon takes a moment to load
+
+    computed = sentiment.score_texts(list(texts.values()), workers=workers)
+    return {
+        h: (s.compound, s.pos, s.neu, s.neg, s.label) for h, s in zip(texts, computed, strict=True)
+    }
+
+
+def _score_rows(
+    batch: list[store_scores.Pending], scores: Mapping[str, Score]
+) -> list[dict[str, Any]]:
+    from listener.analysis.sentiment import SCORER_VERSION
+
+    now = utcnow()
+    rows = []
+    for post in batch:
+        compound, pos, neu, neg, label = scores[post.text_hash]
+        rows.append(
+            {
+                "post_id": post.id,
+                "compound": compound,
+                "pos": pos,
+                "neu": neu,
+                "neg": neg,
+                "label": label,
+                "text_hash": post.text_hash,
+                "scorer_version": SCORER_VERSION,
+                "scored_at": now,
+            }
+        )
+    return rows
 
 
 def _texts_to_score(

@@ -142,6 +142,14 @@ def write_table(records: Iterable[PostRecord], console: Console) -> int:
     return count
 
 
+def write_records(records: Iterable[PostRecord], fmt: str, out: TextIO) -> int:
+    """Write records in one of FORMATS; returns how many were written."""
+    if fmt == "table":
+        return write_table(records, Console(file=out, highlight=False, soft_wrap=False))
+    writers = {"json": write_json, "jsonl": write_jsonl, "csv": write_csv}
+    return writers[fmt](records, out)
+
+
 def thread_lines(node: ThreadNode, depth: int = 0) -> Iterable[str]:
     """The thread as indented lines, two spaces a level."""
     pad = "  " * depth + ("└ " if depth else "")
