@@ -7,8 +7,9 @@
     │   ├── ImportFormatError     a file to import cannot be read at all (names the file)
     │   └── NotFoundError         a post, department or other named thing does not exist
     ├── StoreError                the database is unreachable or not initialised
-    └── CollectorError            raised inside collectors (issue #3 fills this in)
+    └── CollectorError            raised inside collectors
         ├── RetriableError        worth another try after a wait (5xx, timeouts, resets)
+        ├── RateLimited           the limit resets too late to wait for: stop, keep the cursor
         ├── FatalSourceError      the source cannot go on this run (401/403, revoked credential)
         └── SkippableItemError    one item is malformed; quarantine it and carry on
 
@@ -17,6 +18,8 @@ line, and never contain a secret.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 class ListenerError(Exception):
@@ -58,6 +61,15 @@ class CollectorError(ListenerError):
 
 class RetriableError(CollectorError):
     """Raised for failures worth retrying after a wait (5xx, timeouts, connection resets)."""
+
+
+class RateLimited(CollectorError):
+    """Raised when a rate limit resets later than the client will wait: stop, keep the cursor."""
+
+    def __init__(self, message: str, *, resume_at: datetime, waited_seconds: float) -> None:
+        super().__init__(message)
+        self.resume_at = resume_at
+        self.waited_seconds = waited_seconds  # slept on rate limits in this call before giving up
 
 
 class FatalSourceError(CollectorError):

@@ -221,7 +221,9 @@ def test_a_file_of_bad_rows_loses_and_duplicates_nothing(
         ("mysql://root@localhost/x", "LISTENER_DATABASE_URL: unsupported database 'mysql'"),
     ],
 )
-def test_an_unusable_database_is_one_line_without_secrets(listener, monkeypatch: pytest.MonkeyPatch, url: str, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_an_unusable_database_is_one_line_without_secrets(
+    listener, monkeypatch: pytest.MonkeyPatch, url: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("LISTENER_DATABASE_URL", url)
     for command in (("init",), ("search", "nhs")):
         run = listener(*command)
