@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +81,65 @@ class Page:
             self.rejected.append(item)
         else:
             self.posts.append(item)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One thing a source collects for: a watch, or several watches combined into one query.
+
+    `key` names the cursor the source resumes from (stable across runs, e.g.
+    "hashtag:nhs" or a feed URL); `watch_ids` are the watches the results answer.
+    """
+
+    key: str
+    kind: str  # hashtag | keyword | query | account | feed
+    value: str
+    watch_ids: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class SourceReport:
+    """What a source noticed besides posts, per run: skips and notes for the run record."""
+
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count (e.g. "noindex")
+    notes: list[str] = field(default_factory=list)  # e.g. "public timeline needs a token (401)"
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        """Count items left out on purpose, by reason."""
+        self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+
+class Collector(Protocol):
+    """A live source. Collectors yield; they never touch the database.
+
+    `targets` says which of the active watches this source can serve and how it
+    groups them; `collect` yields pages of normalised posts for one target,
+    newest data last, each page carrying the cursor to resume from after it.
+    The caller stores each page and its cursor in one transaction.
+    """
+
+    name: str
+    report: SourceReport
+
+    def targets(self, watches: Sequence[WatchLike]) -> list[Target]:
+        """The targets to collect for, given every active watch."""
+        ...
+
+    def collect(self, target: Target, *, cursor: str | None, now: datetime) -> Iterator[Page]:
+        """Pages of posts for `target`, starting after `cursor` (None: first run)."""
+        ...
+
+
+class WatchLike(Protocol):
+    """What collectors read of a watch (listener.matching.WatchSpec satisfies it)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def department_id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
