@@ -15,8 +15,8 @@ from listener.collectors.base import Page, RejectedItem
 from listener.collectors.csvfile import CsvOptions
 from listener.configfile import ListenerConfig
 from listener.errors import UserError
-from listener.matching import WatchMatcher
-from listener.models import CollectionRun, utcnow
+from listener.models import utcnow
+from listener.pages import Linker, PageTotals, RunOutcome, finish_run, start_run, store_page
 from listener.store import departments as store_departments
 from listener.store import scores as store_scores
 from listener.store import writes
@@ -38,18 +38,7 @@ def sync_config(engine: sa.Engine, config: ListenerConfig) -> SyncReport:
     return report
 
 
-@dataclass
-class ImportReport:
-    """What an import did, page by page."""
-
-    pages: int = 0
-    new: int = 0
-    seen: int = 0
-    rejected: int = 0
-    department_links: int = 0
-    watch_links: int = 0
-    position: int = 0
-    per_department: dict[str, int] = field(default_factory=dict)
+ImportReport = PageTotals  # what an import did, page by page
 
 
 @dataclass(frozen=True)
@@ -81,34 +70,6 @@ def read_pages(request: ImportRequest) -> Iterator[Page]:
     )
 
 
-class _Linker:
-    """Works out which departments and watches each stored post belongs to."""
-
-    def __init__(self, conn: sa.Connection, department: str | None) -> None:
-        self.slugs = store_departments.department_ids(conn)
-        self.slug_of = {pk: slug for slug, pk in self.slugs.items()}
-        self.fixed = store_departments.department_id(conn, department) if department else None
-        self.matcher = WatchMatcher(store_departments.active_watches(conn))
-
-    def links(
-        self, page: Page, ids: dict[tuple[str, str], int]
-    ) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
-        departments: set[tuple[int, int]] = set()
-        watches: set[tuple[int, int]] = set()
-        for item in page.posts:
-            post_id = ids[item.key]
-            if self.fixed is not None and not item.context:
-                departments.add((post_id, self.fixed))
-            departments.update(
-                (post_id, self.slugs[s]) for s in item.departments if s in self.slugs
-            )
-            for watch in self.matcher.match(item):
-                watches.add((post_id, watch.id))
-                if self.fixed is None:
-                    departments.add((post_id, watch.department_id))
-        return departments, watches
-
-
 def import_file(
     engine: sa.Engine,
     request: ImportRequest,
@@ -117,60 +78,22 @@ def import_file(
 ) -> ImportReport:
     """Stream a file into the store, one transaction per page; a bad row is reported and skipped."""
     with engine.connect() as conn:
-        linker = _Linker(conn, request.department)
-    run_id = _start_run(engine, f"import:{request.format}", linker.fixed, str(request.path))
+        linker = Linker(conn, department=request.department)
+    detail = {"file": str(request.path)}
+    run_id = start_run(
+        engine, f"import:{request.format}", department_id=linker.fixed, detail=detail
+    )
     report = ImportReport()
     try:
         for page in read_pages(request):
-            _store_page(engine, page, linker, report)
+            store_page(engine, page, linker, report)
             if on_page is not None:
                 on_page(report, page.rejected)
     except BaseException as exc:
-        _finish_run(engine, run_id, report, status="failed", error=str(exc) or type(exc).__name__)
+        finish_run(engine, run_id, report, RunOutcome("failed", str(exc) or type(exc).__name__))
         raise
-    _finish_run(engine, run_id, report, status="partial" if report.rejected else "ok", error="")
+    finish_run(engine, run_id, report, RunOutcome("partial" if report.rejected else "ok"))
     return report
-
-
-def _store_page(engine: sa.Engine, page: Page, linker: _Linker, report: ImportReport) -> None:
-    with write_transaction(engine) as conn:
-        result = writes.upsert_posts(conn, page.posts, now=utcnow())
-        departments, watches = linker.links(page, result.ids)
-        writes.link_departments(conn, departments)
-        writes.link_watches(conn, watches)
-    report.pages += 1
-    report.new += result.new
-    report.seen += result.seen
-    report.rejected += len(page.rejected)
-    report.department_links += len(departments)
-    report.watch_links += len(watches)
-    report.position = page.position
-    for _, department_id in departments:
-        slug = linker.slug_of[department_id]
-        report.per_department[slug] = report.per_department.get(slug, 0) + 1
-
-
-def _start_run(engine: sa.Engine, source: str, department_id: int | None, what: str) -> int:
-    with write_transaction(engine) as conn, Session(bind=conn) as session:
-        run = CollectionRun(
-            source=source, department_id=department_id, started_at=utcnow(), detail={"file": what}
-        )
-        session.add(run)
-        session.flush()
-        assert run.id is not None
-        return run.id
-
-
-def _finish_run(
-    engine: sa.Engine, run_id: int, report: ImportReport, *, status: str, error: str
-) -> None:
-    with write_transaction(engine) as conn, Session(bind=conn) as session:
-        run = session.get(CollectionRun, run_id)
-        assert run is not None
-        run.finished_at, run.status, run.error = utcnow(), status, error[:2000]
-        run.posts_new, run.posts_seen, run.pages = report.new, report.seen, report.pages
-        run.items_rejected = report.rejected
-        session.flush()
 
 
 @dataclass

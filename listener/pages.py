@@ -1,0 +1,138 @@
+"""Store pages of posts: upsert, link to watches and departments, save the cursor, together.
+
+Shared by file imports and live collection, so that a page and the cursor that
+follows it always commit together: a crash means re-fetching a page, never a
+gap and never a duplicate. Run records (one per import or source run) live here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from listener.collectors.base import Page
+from listener.matching import WatchMatcher
+from listener.models import CollectionRun, utcnow
+from listener.store import departments as store_departments
+from listener.store import writes
+from listener.store.db import write_transaction
+
+
+@dataclass
+class PageTotals:
+    """Running totals over the pages stored by one run."""
+
+    pages: int = 0
+    new: int = 0
+    seen: int = 0
+    rejected: int = 0
+    department_links: int = 0
+    watch_links: int = 0
+    position: int = 0
+    per_department: dict[str, int] = field(default_factory=dict)
+
+
+class Linker:
+    """Works out which departments and watches each stored post belongs to."""
+
+    def __init__(self, conn: sa.Connection, *, department: str | None = None) -> None:
+        self.slugs = store_departments.department_ids(conn)
+        self.slug_of = {pk: slug for slug, pk in self.slugs.items()}
+        self.fixed = store_departments.department_id(conn, department) if department else None
+        self.watches = store_departments.active_watches(conn)
+        self.department_of = {w.id: w.department_id for w in self.watches}
+        self.matcher = WatchMatcher(self.watches)
+
+    def links(
+        self, page: Page, ids: dict[tuple[str, str], int], *, answers: Iterable[int] = ()
+    ) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+        """(post, department) and (post, watch) links; `answers`: watches the page answers."""
+        departments: set[tuple[int, int]] = set()
+        watches: set[tuple[int, int]] = set()
+        answered = [w for w in answers if w in self.department_of]
+        for item in page.posts:
+            post_id = ids[item.key]
+            if self.fixed is not None and not item.context:
+                departments.add((post_id, self.fixed))
+            departments.update(
+                (post_id, self.slugs[s]) for s in item.departments if s in self.slugs
+            )
+            matched = [w.id for w in self.matcher.match(item)]
+            if not item.context:
+                matched += answered
+            for watch_id in matched:
+                watches.add((post_id, watch_id))
+                if self.fixed is None:
+                    departments.add((post_id, self.department_of[watch_id]))
+        return departments, watches
+
+
+def store_page(
+    engine: sa.Engine,
+    page: Page,
+    linker: Linker,
+    totals: PageTotals,
+    *,
+    cursor: tuple[str, str] | None = None,
+    answers: Iterable[int] = (),
+) -> None:
+    """Store one page (and the cursor after it, keyed (source, key)) in one transaction."""
+    now = utcnow()
+    with write_transaction(engine) as conn:
+        result = writes.upsert_posts(conn, page.posts, now=now)
+        departments, watches = linker.links(page, result.ids, answers=answers)
+        writes.link_departments(conn, departments)
+        writes.link_watches(conn, watches)
+        if cursor is not None and page.cursor is not None:
+            writes.save_cursor(conn, source=cursor[0], key=cursor[1], value=page.cursor, now=now)
+    totals.pages += 1
+    totals.new += result.new
+    totals.seen += result.seen
+    totals.rejected += len(page.rejected)
+    totals.department_links += len(departments)
+    totals.watch_links += len(watches)
+    totals.position = page.position
+    for _, department_id in departments:
+        slug = linker.slug_of[department_id]
+        totals.per_department[slug] = totals.per_department.get(slug, 0) + 1
+
+
+def start_run(
+    engine: sa.Engine, source: str, *, department_id: int | None, detail: dict[str, Any]
+) -> int:
+    """Open a run record (status 'running'); returns its id."""
+    with write_transaction(engine) as conn, Session(bind=conn) as session:
+        run = CollectionRun(
+            source=source, department_id=department_id, started_at=utcnow(), detail=detail
+        )
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        return run.id
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run ended, for its record."""
+
+    status: str  # ok | partial | failed
+    error: str = ""
+    rate_limit_wait_seconds: float = 0.0
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def finish_run(engine: sa.Engine, run_id: int, totals: PageTotals, outcome: RunOutcome) -> None:
+    """Close a run record with its totals and outcome."""
+    with write_transaction(engine) as conn, Session(bind=conn) as session:
+        run = session.get(CollectionRun, run_id)
+        assert run is not None
+        run.finished_at, run.status, run.error = utcnow(), outcome.status, outcome.error[:2000]
+        run.posts_new, run.posts_seen, run.pages = totals.new, totals.seen, totals.pages
+        run.items_rejected = totals.rejected
+        run.rate_limit_wait_seconds = outcome.rate_limit_wait_seconds
+        run.detail = {**(run.detail or {}), **outcome.detail}
+        session.flush()
