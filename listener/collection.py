@@ -1,0 +1,130 @@
+"""Use-case: one collection pass over live sources, each page stored with its cursor.
+
+Sources are independent: a source that fails (revoked credential, a platform
+that is down) is recorded as failed and the others carry on. A rate limit that
+resets too late to wait for ends that source's run cleanly as partial, with
+every cursor already saved and the wait recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from listener.collectors.base import Collector, Target
+from listener.errors import CollectorError, FatalSourceError, RateLimited, RetriableError
+from listener.matching import WatchSpec
+from listener.models import utcnow
+from listener.pages import Linker, PageTotals, RunOutcome, finish_run, start_run, store_page
+from listener.store import cursors
+from listener.store import departments as store_departments
+
+
+@dataclass
+class SourceRun:
+    """How one source's run went."""
+
+    source: str
+    status: str = "ok"  # ok | partial | failed
+    error: str = ""
+    totals: PageTotals = field(default_factory=PageTotals)
+    targets: dict[str, str] = field(
+        default_factory=dict
+    )  # target key -> ok | partial | failed: reason
+    rate_limit_wait_seconds: float = 0.0
+
+    def downgrade(self, status: str, reason: str) -> None:
+        """Record a problem; the run's status only ever gets worse."""
+        order = ("ok", "partial", "failed")
+        if order.index(status) > order.index(self.status):
+            self.status = status
+        self.error = self.error or reason
+
+
+def collect(
+    engine: sa.Engine,
+    collectors: Mapping[str, Collector],
+    *,
+    department: str | None = None,
+    on_page: Callable[[SourceRun], None] | None = None,
+) -> list[SourceRun]:
+    """Run every given collector once over the active watches (of one department, if named)."""
+    with engine.connect() as conn:
+        linker = Linker(conn)
+        department_id = store_departments.department_id(conn, department) if department else None
+    watches = [
+        w for w in linker.watches if department_id is None or w.department_id == department_id
+    ]
+    runs = []
+    for name, collector in collectors.items():
+        run = SourceRun(name)
+        run_id = start_run(engine, name, department_id=department_id, detail={})
+        try:
+            _collect_source(engine, collector, linker, watches, run, on_page)
+        except BaseException as exc:  # an interrupt still closes the record
+            run.downgrade("failed", str(exc) or type(exc).__name__)
+            _finish(engine, run_id, run, collector)
+            raise
+        _finish(engine, run_id, run, collector)
+        runs.append(run)
+    return runs
+
+
+def _collect_source(
+    engine: sa.Engine,
+    collector: Collector,
+    linker: Linker,
+    watches: list[WatchSpec],
+    run: SourceRun,
+    on_page: Callable[[SourceRun], None] | None,
+) -> None:
+    for target in collector.targets(watches):
+        try:
+            _collect_target(engine, collector, linker, target, run, on_page)
+            run.targets[target.key] = "ok"
+        except RateLimited as exc:
+            run.rate_limit_wait_seconds += exc.waited_seconds
+            run.targets[target.key] = f"partial: {exc}"
+            run.downgrade("partial", f"rate limited until {exc.resume_at:%Y-%m-%d %H:%M} UTC")
+            return  # the limit covers the whole source: stop, cursors are saved
+        except FatalSourceError as exc:
+            run.targets[target.key] = f"failed: {exc}"
+            run.downgrade("failed", str(exc))
+            return
+        except (RetriableError, CollectorError) as exc:
+            run.targets[target.key] = f"failed: {exc}"
+            run.downgrade("partial", str(exc))
+
+
+def _collect_target(
+    engine: sa.Engine,
+    collector: Collector,
+    linker: Linker,
+    target: Target,
+    run: SourceRun,
+    on_page: Callable[[SourceRun], None] | None,
+) -> None:
+    with engine.connect() as conn:
+        cursor = cursors.load(conn, source=collector.name, key=target.key)
+    for page in collector.collect(target, cursor=cursor, now=utcnow()):
+        store_page(
+            engine,
+            page,
+            linker,
+            run.totals,
+            cursor=(collector.name, target.key),
+            answers=target.watch_ids,
+        )
+        if page.rejected:
+            run.downgrade("partial", f"{len(page.rejected)} malformed items quarantined")
+        if on_page is not None:
+            on_page(run)
+
+
+def _finish(engine: sa.Engine, run_id: int, run: SourceRun, collector: Collector) -> None:
+    waited = run.rate_limit_wait_seconds + float(getattr(collector, "rate_limit_waited", 0.0))
+    report = collector.report
+    detail = {"targets": run.targets, "skipped": report.skipped, "notes": report.notes}
+    finish_run(engine, run_id, run.totals, RunOutcome(run.status, run.error, waited, detail))
