@@ -178,6 +178,42 @@ def analyze(
     )
 
 
+@app.command()
+def collect(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
+    department: Annotated[str | None, typer.Option(help="Only this department's watches.")] = None,
+) -> None:
+    """One collection pass over the enabled sources, then exit (1 if any source failed)."""
+    from listener.collection import collect as run_collect
+    from listener.collectors.registry import build_collectors
+    from listener.configfile import load_config
+
+    settings = _settings()
+    collectors = build_collectors(load_config(settings.config), names=source or ())
+    engine = _engine(settings)
+    with err.status("collecting…") as status:
+        runs = run_collect(
+            engine,
+            collectors,
+            department=department,
+            on_page=lambda r: status.update(f"collecting {r.source}… {r.totals.new:,} new posts"),
+        )
+    for run in runs:
+        t = run.totals
+        line = (
+            f"{run.source}: {run.status}, {t.new:,} new, {t.seen:,} already stored, "
+            f"{t.pages:,} pages, {t.rejected:,} quarantined, "
+            f"{run.rate_limit_wait_seconds:.0f}s rate-limit waits"
+        )
+        print(line + (f" ({run.error})" if run.error else ""))
+    if not runs:
+        err.print("no sources enabled in the config")
+    if any(run.status == "failed" for run in runs):
+        raise typer.Exit(1)
+
+
 def _day(value: str | None, option: str, *, end: bool = False) -> datetime | None:
     if value is None:
         return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from listener.collectors.base import Collector, Target
-from listener.errors import CollectorError, FatalSourceError, RateLimited, RetriableError
+from listener.errors import CollectorError, RateLimited
 from listener.matching import WatchSpec
 from listener.models import utcnow
 from listener.pages import Linker, PageTotals, RunOutcome, finish_run, start_run, store_page
@@ -80,7 +80,13 @@ def _collect_source(
     run: SourceRun,
     on_page: Callable[[SourceRun], None] | None,
 ) -> None:
-    for target in collector.targets(watches):
+    try:
+        targets = collector.targets(watches)
+    except CollectorError as exc:
+        run.downgrade("failed", str(exc))
+        return
+    failed = 0
+    for target in targets:
         try:
             _collect_target(engine, collector, linker, target, run, on_page)
             run.targets[target.key] = "ok"
@@ -88,14 +94,17 @@ def _collect_source(
             run.rate_limit_wait_seconds += exc.waited_seconds
             run.targets[target.key] = f"partial: {exc}"
             run.downgrade("partial", f"rate limited until {exc.resume_at:%Y-%m-%d %H:%M} UTC")
-            return  # the limit covers the whole source: stop, cursors are saved
-        except FatalSourceError as exc:
-            run.targets[target.key] = f"failed: {exc}"
-            run.downgrade("failed", str(exc))
-            return
-        except (RetriableError, CollectorError) as exc:
+            return  # the limit covers the whole source: stop here, every cursor is saved
+        except CollectorError as exc:
+            # One feed, tag or account failing (a broken feed, a timeline that needs
+            # sign-in) must not stop the others; a rejected credential fails them all.
+            failed += 1
             run.targets[target.key] = f"failed: {exc}"
             run.downgrade("partial", str(exc))
+    if targets and failed == len(targets):
+        run.downgrade("failed", run.error)
+    if collector.report.partial:
+        run.downgrade("partial", collector.report.notes[-1] if collector.report.notes else "")
 
 
 def _collect_target(

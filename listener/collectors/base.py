@@ -103,10 +103,16 @@ class SourceReport:
 
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count (e.g. "noindex")
     notes: list[str] = field(default_factory=list)  # e.g. "public timeline needs a token (401)"
+    partial: bool = False  # some target stopped before its end (stalled paging, ...)
 
     def skip(self, reason: str, count: int = 1) -> None:
         """Count items left out on purpose, by reason."""
         self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+    def stopped_early(self, note: str) -> None:
+        """Record why a target's collection ended before its end: the run is partial."""
+        self.partial = True
+        self.notes.append(note)
 
 
 class Collector(Protocol):

@@ -99,13 +99,13 @@ def test_a_failing_source_does_not_stop_the_others(configured: sa.Engine) -> Non
     results = collect(configured, {"bluesky": revoked, "rss": flaky, "mastodon": fine})
     assert [(r.source, r.status) for r in results] == [
         ("bluesky", "failed"),
-        ("rss", "partial"),
+        ("rss", "failed"),
         ("mastodon", "ok"),
     ]
     assert "credential was rejected" in results[0].error
     assert [r[:2] for r in runs(configured)] == [
         ("bluesky", "failed"),
-        ("rss", "partial"),
+        ("rss", "failed"),
         ("mastodon", "ok"),
     ]
 
