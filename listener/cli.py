@@ -214,6 +214,14 @@ def collect(
         raise typer.Exit(1)
 
 
+@app.command()
+def run() -> None:
+    """The service: scheduled collection and analysis; a second one waits as a standby."""
+    from listener.scheduler import run_service
+
+    run_service(_settings(), console=err)
+
+
 def _day(value: str | None, option: str, *, end: bool = False) -> datetime | None:
     if value is None:
         return None

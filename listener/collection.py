@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from listener.collectors.base import Collector, Target
-from listener.errors import CollectorError, RateLimited
+from listener.errors import CollectorError, RateLimited, Stopping
 from listener.matching import WatchSpec
 from listener.models import utcnow
 from listener.pages import Linker, PageTotals, RunOutcome, finish_run, start_run, store_page
@@ -63,6 +63,10 @@ def collect(
         run_id = start_run(engine, name, department_id=department_id, detail={})
         try:
             _collect_source(engine, collector, linker, watches, run, on_page)
+        except Stopping as exc:  # a clean stop: committed pages and cursors are kept
+            run.downgrade("partial", str(exc))
+            _finish(engine, run_id, run, collector)
+            raise
         except BaseException as exc:  # an interrupt still closes the record
             run.downgrade("failed", str(exc) or type(exc).__name__)
             _finish(engine, run_id, run, collector)

@@ -7,6 +7,7 @@
     │   ├── ImportFormatError     a file to import cannot be read at all (names the file)
     │   └── NotFoundError         a post, department or other named thing does not exist
     ├── StoreError                the database is unreachable or not initialised
+    Stopping (a BaseException)    the service is stopping: jobs end at their next safe point
     └── CollectorError            raised inside collectors
         ├── RetriableError        worth another try after a wait (5xx, timeouts, resets)
         ├── RateLimited           the limit resets too late to wait for: stop, keep the cursor
@@ -78,3 +79,11 @@ class FatalSourceError(CollectorError):
 
 class SkippableItemError(CollectorError):
     """Raised for one malformed item; it is quarantined and the rest carry on."""
+
+
+class Stopping(BaseException):
+    """Raised inside a job at a safe point (after a commit, or in a wait) when the service stops.
+
+    A BaseException, like KeyboardInterrupt: it is control flow, not an error,
+    and no ``except Exception`` in a collector may swallow it.
+    """
