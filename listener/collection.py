@@ -17,7 +17,15 @@ from listener.collectors.base import Collector, Target
 from listener.errors import CollectorError, RateLimited, Stopping
 from listener.matching import WatchSpec
 from listener.models import utcnow
-from listener.pages import Linker, PageTotals, RunOutcome, finish_run, start_run, store_page
+from listener.pages import (
+    Linker,
+    PageOrigin,
+    PageTotals,
+    RunOutcome,
+    finish_run,
+    start_run,
+    store_page,
+)
 from listener.store import cursors
 from listener.store import departments as store_departments
 
@@ -30,10 +38,11 @@ class SourceRun:
     status: str = "ok"  # ok | partial | failed
     error: str = ""
     totals: PageTotals = field(default_factory=PageTotals)
-    targets: dict[str, str] = field(
-        default_factory=dict
-    )  # target key -> ok | partial | failed: reason
+    # target key -> {"status": ok | partial | failed, "reason", "watch_ids"}: with the run's
+    # start time this says, per department and day, which watches were collected or failed.
+    targets: dict[str, dict[str, object]] = field(default_factory=dict)
     rate_limit_wait_seconds: float = 0.0
+    run_id: int | None = None
 
     def downgrade(self, status: str, reason: str) -> None:
         """Record a problem; the run's status only ever gets worse."""
@@ -61,6 +70,7 @@ def collect(
     for name, collector in collectors.items():
         run = SourceRun(name)
         run_id = start_run(engine, name, department_id=department_id, detail={})
+        run.run_id = run_id
         try:
             _collect_source(engine, collector, linker, watches, run, on_page)
         except Stopping as exc:  # a clean stop: committed pages and cursors are kept
@@ -93,22 +103,26 @@ def _collect_source(
     for target in targets:
         try:
             _collect_target(engine, collector, linker, target, run, on_page)
-            run.targets[target.key] = "ok"
+            run.targets[target.key] = _target_status(target, "ok")
         except RateLimited as exc:
             run.rate_limit_wait_seconds += exc.waited_seconds
-            run.targets[target.key] = f"partial: {exc}"
+            run.targets[target.key] = _target_status(target, "partial", str(exc))
             run.downgrade("partial", f"rate limited until {exc.resume_at:%Y-%m-%d %H:%M} UTC")
             return  # the limit covers the whole source: stop here, every cursor is saved
         except CollectorError as exc:
             # One feed, tag or account failing (a broken feed, a timeline that needs
             # sign-in) must not stop the others; a rejected credential fails them all.
             failed += 1
-            run.targets[target.key] = f"failed: {exc}"
+            run.targets[target.key] = _target_status(target, "failed", str(exc))
             run.downgrade("partial", str(exc))
     if targets and failed == len(targets):
         run.downgrade("failed", run.error)
     if collector.report.partial:
         run.downgrade("partial", collector.report.notes[-1] if collector.report.notes else "")
+
+
+def _target_status(target: Target, status: str, reason: str = "") -> dict[str, object]:
+    return {"status": status, "reason": reason, "watch_ids": list(target.watch_ids)}
 
 
 def _collect_target(
@@ -122,14 +136,8 @@ def _collect_target(
     with engine.connect() as conn:
         cursor = cursors.load(conn, source=collector.name, key=target.key)
     for page in collector.collect(target, cursor=cursor, now=utcnow()):
-        store_page(
-            engine,
-            page,
-            linker,
-            run.totals,
-            cursor=(collector.name, target.key),
-            answers=target.watch_ids,
-        )
+        origin = PageOrigin(collector.name, run.run_id, target.key, target.watch_ids)
+        store_page(engine, page, linker, run.totals, origin)
         if page.rejected:
             run.downgrade("partial", f"{len(page.rejected)} malformed items quarantined")
         if on_page is not None:

@@ -16,7 +16,15 @@ from listener.collectors.csvfile import CsvOptions
 from listener.configfile import ListenerConfig
 from listener.errors import UserError
 from listener.models import utcnow
-from listener.pages import Linker, PageTotals, RunOutcome, finish_run, start_run, store_page
+from listener.pages import (
+    Linker,
+    PageOrigin,
+    PageTotals,
+    RunOutcome,
+    finish_run,
+    start_run,
+    store_page,
+)
 from listener.store import departments as store_departments
 from listener.store import scores as store_scores
 from listener.store import writes
@@ -84,9 +92,10 @@ def import_file(
         engine, f"import:{request.format}", department_id=linker.fixed, detail=detail
     )
     report = ImportReport()
+    origin = PageOrigin(source=f"import:{request.format}", run_id=run_id)
     try:
         for page in read_pages(request):
-            store_page(engine, page, linker, report)
+            store_page(engine, page, linker, report, origin)
             if on_page is not None:
                 on_page(report, page.rejected)
     except BaseException as exc:

@@ -203,3 +203,17 @@ class SentimentScore(SQLModel, table=True):
     text_hash: str = Field(max_length=64, index=True)  # of the text scored: stale if it differs
     scorer_version: str = Field(max_length=32)
     scored_at: datetime = _ts()
+
+
+class QuarantinedItem(SQLModel, table=True):
+    """An item a source sent that could not be normalised, kept with its raw payload and why."""
+
+    __tablename__ = "quarantine"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int | None = Field(default=None, foreign_key="collection_runs.id", index=True)
+    source: str = Field(max_length=64)
+    location: str = Field(max_length=500)  # file:line, or endpoint and position
+    reason: str = Field(max_length=1000)
+    raw: Any = _json()
+    created_at: datetime = _ts(index=True)

@@ -71,24 +71,31 @@ class Linker:
         return departments, watches
 
 
+@dataclass(frozen=True)
+class PageOrigin:
+    """Where a page came from: source and run, the cursor it advances, the watches it answers."""
+
+    source: str
+    run_id: int | None = None
+    cursor_key: str | None = None  # None for file imports: they have no cursor
+    answers: tuple[int, ...] = ()
+
+
 def store_page(
-    engine: sa.Engine,
-    page: Page,
-    linker: Linker,
-    totals: PageTotals,
-    *,
-    cursor: tuple[str, str] | None = None,
-    answers: Iterable[int] = (),
+    engine: sa.Engine, page: Page, linker: Linker, totals: PageTotals, origin: PageOrigin
 ) -> None:
-    """Store one page (and the cursor after it, keyed (source, key)) in one transaction."""
+    """Store one page, its quarantined items and the cursor after it, in one transaction."""
     now = utcnow()
     with write_transaction(engine) as conn:
         result = writes.upsert_posts(conn, page.posts, now=now)
-        departments, watches = linker.links(page, result.ids, answers=answers)
+        departments, watches = linker.links(page, result.ids, answers=origin.answers)
         writes.link_departments(conn, departments)
         writes.link_watches(conn, watches)
-        if cursor is not None and page.cursor is not None:
-            writes.save_cursor(conn, source=cursor[0], key=cursor[1], value=page.cursor, now=now)
+        writes.quarantine(conn, page.rejected, source=origin.source, run_id=origin.run_id, now=now)
+        if origin.cursor_key is not None and page.cursor is not None:
+            writes.save_cursor(
+                conn, source=origin.source, key=origin.cursor_key, value=page.cursor, now=now
+            )
     totals.pages += 1
     totals.new += result.new
     totals.seen += result.seen

@@ -13,8 +13,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from listener import textnorm
-from listener.collectors.base import AuthorItem, PostItem
-from listener.models import Author, Cursor, Post, PostDepartment, PostMatch, SentimentScore
+from listener.collectors.base import AuthorItem, PostItem, RejectedItem
+from listener.models import (
+    Author,
+    Cursor,
+    Post,
+    PostDepartment,
+    PostMatch,
+    QuarantinedItem,
+    SentimentScore,
+)
 
 SEARCH_TEXT_LIMIT = 100_000  # characters of a post the index sees; the stored text is whole
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL refuses them
@@ -244,3 +252,34 @@ def save_scores(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
             index_elements=["post_id"], set_={c: getattr(stmt.excluded, c) for c in columns}
         )
         conn.execute(stmt, list(rows))
+
+
+def quarantine(
+    conn: sa.Connection,
+    items: Sequence[RejectedItem],
+    *,
+    source: str,
+    run_id: int | None,
+    now: datetime,
+) -> None:
+    """Keep items that could not be normalised, with their raw payload and the reason."""
+    rows = [
+        storable(
+            {
+                "run_id": run_id,
+                "source": source,
+                "location": item.location[:500],
+                "reason": item.reason[:1000],
+                "raw": _jsonable(item.raw),
+                "created_at": now,
+            }
+        )
+        for item in items
+    ]
+    if rows:
+        conn.execute(sa.insert(QuarantinedItem.__table__), rows)  # type: ignore[attr-defined]
+
+
+def _jsonable(raw: Any) -> Any:
+    # A rejected line may not even be JSON: keep it as text.
+    return raw if isinstance(raw, dict | list) else {"text": str(raw)[:100_000]}

@@ -114,3 +114,22 @@ def test_one_department_collects_only_its_watches(configured: sa.Engine) -> None
     source = Scripted("mastodon", [page("c1", "1")])
     [run] = collect(configured, {"mastodon": source}, department="dft")
     assert run.totals.pages == 0 and source.cursors_seen == []  # dft does not watch #NHS
+
+
+def test_malformed_items_are_quarantined_and_the_rest_stored(configured: sa.Engine) -> None:
+    from listener.collectors.base import RejectedItem
+
+    bad = Page(
+        posts=[make_post("1", "fine", platform="mastodon")],
+        cursor="c1",
+        rejected=[
+            RejectedItem("GET /api/v1/timelines/tag/nhs: [3]", "missing field 'uri'", {"id": "9"})
+        ],
+    )
+    [run] = collect(configured, {"mastodon": Scripted("mastodon", [bad])})
+    assert run.status == "partial" and run.totals.new == 1
+    with configured.connect() as conn:
+        row = conn.execute(sa.text("SELECT source, reason, raw, run_id FROM quarantine")).one()
+    assert (row.source, row.reason, row.run_id) == ("mastodon", "missing field 'uri'", run.run_id)
+    raw = row.raw if isinstance(row.raw, dict) else __import__("json").loads(row.raw)
+    assert raw == {"id": "9"}

@@ -198,3 +198,20 @@ def test_an_edited_post_is_scored_again(configured: sa.Engine, tmp_path: Path) -
     assert jobs.analyze(configured, workers=1).scored == 1
     with configured.connect() as conn:
         assert find_post(conn, "x:1").sentiment["label"] == "negative"  # type: ignore[index]
+
+
+def test_bad_rows_are_quarantined_with_their_reason(configured: sa.Engine, tmp_path: Path) -> None:
+    jobs.import_file(configured, jobs.ImportRequest(path=archive(tmp_path), format="twarc2"))
+    with configured.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT source, location, reason, run_id FROM quarantine ORDER BY id")
+        ).all()
+    assert [(r.source, r.location.rsplit("/", 1)[-1], r.reason) for r in rows] == [
+        (
+            "import:twarc2",
+            "archive.jsonl:2",
+            "not valid JSON (Expecting property name enclosed in double quotes at column 2)",
+        ),
+        ("import:twarc2", "archive.jsonl:3: data[1]", "missing field 'created_at'"),
+    ]
+    assert all(r.run_id is not None for r in rows)
