@@ -42,6 +42,7 @@ class SourceRun:
     # start time this says, per department and day, which watches were collected or failed.
     targets: dict[str, dict[str, object]] = field(default_factory=dict)
     rate_limit_wait_seconds: float = 0.0
+    rate_limited_until: str | None = None  # collection held back by a limit until then
     run_id: int | None = None
 
     def downgrade(self, status: str, reason: str) -> None:
@@ -108,6 +109,7 @@ def _collect_source(
             run.rate_limit_wait_seconds += exc.waited_seconds
             run.targets[target.key] = _target_status(target, "partial", str(exc))
             run.downgrade("partial", f"rate limited until {exc.resume_at:%Y-%m-%d %H:%M} UTC")
+            run.rate_limited_until = exc.resume_at.isoformat()
             return  # the limit covers the whole source: stop here, every cursor is saved
         except CollectorError as exc:
             # One feed, tag or account failing (a broken feed, a timeline that needs
@@ -145,7 +147,15 @@ def _collect_target(
 
 
 def _finish(engine: sa.Engine, run_id: int, run: SourceRun, collector: Collector) -> None:
-    waited = run.rate_limit_wait_seconds + float(getattr(collector, "rate_limit_waited", 0.0))
+    # Clients count every second they slept on rate limits, including the sleeps of a
+    # request that then gave up (which RateLimited also carries): count them once.
+    client_waits = getattr(collector, "rate_limit_waited", None)
+    waited = float(client_waits) if client_waits is not None else run.rate_limit_wait_seconds
     report = collector.report
-    detail = {"targets": run.targets, "skipped": report.skipped, "notes": report.notes}
+    detail = {
+        "targets": run.targets,
+        "skipped": report.skipped,
+        "notes": report.notes,
+        "rate_limited_until": run.rate_limited_until,
+    }
     finish_run(engine, run_id, run.totals, RunOutcome(run.status, run.error, waited, detail))

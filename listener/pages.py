@@ -63,12 +63,21 @@ class Linker:
             )
             matched = [w.id for w in self.matcher.match(item)]
             if not item.context:
-                matched += answered
+                matched += _answered(matched, answered)
             for watch_id in matched:
                 watches.add((post_id, watch_id))
                 if self.fixed is None:
                     departments.add((post_id, self.department_of[watch_id]))
         return departments, watches
+
+
+def _answered(matched: list[int], answered: list[int]) -> list[int]:
+    # A page fetched for one watch answers it. A page fetched for several watches
+    # combined into one query answers those our matcher confirms; only when it
+    # confirms none (the platform matches more loosely than we do) all of them.
+    if len(answered) <= 1 or not set(matched) & set(answered):
+        return answered
+    return []
 
 
 @dataclass(frozen=True)

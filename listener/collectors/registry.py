@@ -14,8 +14,6 @@ from listener.configfile import ListenerConfig, SourceConfig
 from listener.errors import FatalSourceError, UserError
 from listener.settings import secret_from_env
 
-NOT_YET_AVAILABLE = ("x",)  # tracked in issue 3; configuring it fails honestly
-
 
 def build_collectors(
     config: ListenerConfig,
@@ -57,7 +55,23 @@ def _build(name: str, source: SourceConfig, env: _Env) -> Collector:
         return MastodonCollector(clients=clients)
     if name == "bluesky":
         return _bluesky(source, env)
+    if name == "x":
+        return _x(source, env)
     return Unavailable(name)
+
+
+def _x(source: SourceConfig, env: _Env) -> Collector:
+    from listener.collectors.x import DEFAULT_BASE_URL, XCollector
+
+    headers = _bearer(source, "bearer_token", env.environ)
+    if not headers:
+        return Unavailable(
+            "x",
+            reason="x needs credentials.bearer_token naming a set environment variable"
+            " (an app bearer token from the X developer portal; Basic tier or higher)",
+        )
+    client = HttpClient(source.base_url or DEFAULT_BASE_URL, headers=headers, clock=env.clock)
+    return XCollector(client=client)
 
 
 def _bluesky(source: SourceConfig, env: _Env) -> Collector:

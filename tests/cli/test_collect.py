@@ -95,7 +95,7 @@ def test_collect_stores_a_feed_then_fetches_it_conditionally(
     assert linked == 3  # the feed watch assigns its posts to dhsc
 
 
-def test_a_source_this_version_cannot_collect_fails_honestly(
+def test_a_source_without_its_credential_fails_alone_saying_why(
     setup,
     fake_server: FakeServer,
     monkeypatch: pytest.MonkeyPatch,
@@ -112,7 +112,7 @@ def test_a_source_this_version_cannot_collect_fails_honestly(
     code, out, _ = run(monkeypatch, capsys, "collect")
     assert code == 1
     assert "rss: ok, 3 new" in out
-    assert "x: failed" in out and "not available in this version" in out
+    assert "x: failed" in out and "x needs credentials.bearer_token" in out
 
 
 def test_unknown_or_disabled_sources_are_refused(
