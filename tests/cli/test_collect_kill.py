@@ -14,8 +14,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from listener.store.db import create_engine
-from tests.collectors.fakeserver import FakeServer, Recorded, Reply
 from tests.collectors.fakeserver import (
+    FakeServer,
+    Recorded,
+    Reply,
     fake_server_fixture,  # noqa: F401 (a pytest fixture)
 )
 from tests.collectors.test_mastodon import FakeMastodon
