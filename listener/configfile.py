@@ -27,6 +27,7 @@ from listener.yamlfile import Loc, read_yaml
 
 SOURCE_NAMES = ("x", "mastodon", "bluesky", "rss")
 DEFAULT_INTERVAL = timedelta(minutes=30)
+DEFAULT_BACKFILL = timedelta(days=7)
 MIN_INTERVAL = timedelta(minutes=1)
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,30}[a-z0-9]")
@@ -226,6 +227,7 @@ class SourceConfig(_Section):
 
     enabled: bool = False
     interval: Interval = DEFAULT_INTERVAL
+    backfill: Interval = DEFAULT_BACKFILL  # how far back a first run goes
     base_url: BaseUrl = ""
     credentials: dict[str, EnvVarName] = {}
     instances: list[InstanceUrl] = []
@@ -375,6 +377,7 @@ def effective_config_text(
     for name, source in config.sources.items():
         shown = data["sources"][name]
         shown["interval"] = format_interval(source.interval)
+        shown["backfill"] = format_interval(source.backfill)
         shown["credentials"] = {
             key: f"{var} ({'set' if secret_from_env(var, environ) else 'not set'})"
             for key, var in source.credentials.items()

@@ -52,7 +52,7 @@ def _build(name: str, source: SourceConfig, env: _Env) -> Collector:
         headers = _bearer(source, "access_token", env.environ)
         instances = source.instances or [source.base_url]
         clients = {url: HttpClient(url, headers=headers, clock=env.clock) for url in instances}
-        return MastodonCollector(clients=clients)
+        return MastodonCollector(clients=clients, backfill=source.backfill)
     if name == "bluesky":
         return _bluesky(source, env)
     if name == "x":
@@ -61,7 +61,7 @@ def _build(name: str, source: SourceConfig, env: _Env) -> Collector:
 
 
 def _x(source: SourceConfig, env: _Env) -> Collector:
-    from listener.collectors.x import DEFAULT_BASE_URL, XCollector
+    from listener.collectors.x import DEFAULT_BASE_URL, XCollector, XSettings
 
     headers = _bearer(source, "bearer_token", env.environ)
     if not headers:
@@ -71,7 +71,7 @@ def _x(source: SourceConfig, env: _Env) -> Collector:
             " (an app bearer token from the X developer portal; Basic tier or higher)",
         )
     client = HttpClient(source.base_url or DEFAULT_BASE_URL, headers=headers, clock=env.clock)
-    return XCollector(client=client)
+    return XCollector(client=client, settings=XSettings(backfill=source.backfill))
 
 
 def _bluesky(source: SourceConfig, env: _Env) -> Collector:
@@ -87,7 +87,10 @@ def _bluesky(source: SourceConfig, env: _Env) -> Collector:
         )
     client = HttpClient(source.base_url or "https://bsky.social", clock=env.clock)
     return BlueskyCollector(
-        client=client, identifier=handle.get_secret_value(), app_password=password
+        client=client,
+        identifier=handle.get_secret_value(),
+        app_password=password,
+        backfill=source.backfill,
     )
 
 

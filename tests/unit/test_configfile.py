@@ -441,6 +441,7 @@ def test_effective_config_fills_defaults_and_formats_intervals() -> None:
     assert shown["sources"]["x"] == {
         "enabled": False,
         "interval": "15m",
+        "backfill": "7d",
         "base_url": "",
         "credentials": {},
         "instances": [],
