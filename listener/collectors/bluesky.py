@@ -59,6 +59,7 @@ from listener.collectors.bluesky_normalise import (
     sort_at,
 )
 from listener.collectors.http import HttpClient, RequestRejected, Response
+from listener.collectors.paging import stall_reason
 from listener.errors import FatalSourceError
 from listener.textnorm import normalise, normalise_handle
 
@@ -362,11 +363,7 @@ def _when(item: Any, main: PostItem) -> datetime:
 
 def _stall(following: str, items: list[Any], *, asked: set[str]) -> str | None:
     """Why following the API's cursor would not make progress, or None if it would."""
-    if following in asked:
-        return "the same cursor again"
-    if not items:
-        return "an empty page that still has a cursor"
-    return None
+    return stall_reason(following, followed=asked, empty=not items, name="cursor")
 
 
 def _target_ref(watch: WatchLike) -> tuple[str, str, str] | None:

@@ -68,6 +68,7 @@ from listener.collectors.mastodon_normalise import (
     sort_key,
     status_items,
 )
+from listener.collectors.paging import stall_reason
 from listener.errors import FatalSourceError
 from listener.textnorm import normalise, normalise_handle
 
@@ -291,7 +292,7 @@ class MastodonCollector:
             following.pop("limit", None)
             stall = _stall(walk.rel, params, following, asked=asked) if link else ""
             if link and not data:
-                stall = "an empty page that still links onwards"
+                stall = stall_reason(link, followed=(), empty=True, name="link")
             yield _Fetched(data, response.url, end=stall)
             if stall is not None:
                 if stall:
@@ -367,8 +368,10 @@ def _stall(
     asked: set[frozenset[tuple[str, str]]],
 ) -> str | None:
     """Why following a link would not make progress, or None if it would."""
-    if frozenset(following.items()) in asked:
-        return "the same link again"
+    if repeated := stall_reason(
+        frozenset(following.items()), followed=asked, empty=False, name="link"
+    ):
+        return repeated
     name = "max_id" if rel == "next" else "min_id"
     new, old = following.get(name), params.get(name)
     if new is None:

@@ -41,6 +41,7 @@ from typing import Any
 from listener.collectors import xv2
 from listener.collectors.base import Page, SourceReport, Target, WatchLike
 from listener.collectors.http import HttpClient
+from listener.collectors.paging import stall_reason
 from listener.collectors.x_session import XApi
 from listener.errors import FatalSourceError, QuerySyntaxError
 from listener.matching import watch_node
@@ -389,6 +390,4 @@ def _stall(following: Any, *, asked: set[str], empty: bool) -> str:
         return "next_token is not a string"
     if following in asked:
         return f"next_token {following[:20]!r} came again"
-    if empty:
-        return "an empty page that still has a next_token"
-    return ""
+    return stall_reason(following, followed=asked, empty=empty, name="next_token") or ""

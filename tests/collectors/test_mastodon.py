@@ -401,7 +401,7 @@ def test_empty_page_that_still_links_onwards_is_a_stall(
     assert pages == [] and cursor == "1"
     assert collector.report.partial
     assert collector.report.notes == [
-        f"pagination stalled at {onwards}: an empty page that still links onwards"
+        f"pagination stalled at {onwards}: an empty page that still has a link"
     ]
 
 
