@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
+
+
+class ShapeError(ValueError):
+    """A platform object lacks a field listener needs, or has the wrong type."""
+
+
+def parse_time(value: Any, field: str) -> datetime:
+    """Parse an API timestamp ('2026-11-12T09:15:02.000Z') as aware UTC."""
+    if not isinstance(value, str) or not value:
+        raise ShapeError(f"missing field '{field}'")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ShapeError(f"field '{field}' is not a timestamp: {value[:40]!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

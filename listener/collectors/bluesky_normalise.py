@@ -18,10 +18,10 @@ Identity and shape:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeGuard
 
-from listener.collectors.base import AuthorItem, PostItem, RejectedItem
+from listener.collectors.base import AuthorItem, PostItem, RejectedItem, ShapeError, parse_time
 from listener.textnorm import normalise_lang
 
 PLATFORM = "bluesky"
@@ -35,21 +35,6 @@ _METRICS = {
     "likeCount": "like_count",
     "quoteCount": "quote_count",
 }
-
-
-class ShapeError(ValueError):
-    """A post lacks a field listener needs, or has the wrong type."""
-
-
-def parse_time(value: Any, name: str) -> datetime:
-    """Parse an AT Protocol datetime ('2026-11-12T09:15:02.123Z') as aware UTC."""
-    if not isinstance(value, str) or not value:
-        raise ShapeError(f"missing field '{name}'")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ShapeError(f"field '{name}' is not a timestamp: {value[:40]!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def sort_at(item: Mapping[str, Any]) -> datetime:

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from listener.collectors import xv2
-from listener.collectors.base import AuthorItem, Page, PostItem, RejectedItem
+from listener.collectors.base import (
+    AuthorItem,
+    Page,
+    PostItem,
+    RejectedItem,
+    ShapeError,
+    parse_time,
+)
 from listener.collectors.csvfile import CsvOptions, read_csv
 from listener.collectors.filestream import PAGE_SIZE, CountedFile
 
@@ -63,7 +70,7 @@ def _flattened_tweet(
     includes = xv2.Includes({"users": users, "tweets": refs})
     try:
         yield xv2.post_item(tweet, includes, source=source)
-    except xv2.ShapeError as exc:
+    except ShapeError as exc:
         yield RejectedItem(location, str(exc), tweet)
 
 
@@ -92,14 +99,14 @@ def _jsonl_record(line: str, *, source: str, location: str) -> PostItem | Reject
         return RejectedItem(location, "not a JSON object", record)
     try:
         return post_from_record(record, source=source)
-    except xv2.ShapeError as exc:
+    except ShapeError as exc:
         return RejectedItem(location, str(exc), record)
 
 
 def _text_field(record: Mapping[str, Any], name: str) -> str:
     value = record.get(name)
     if not isinstance(value, str) or not value:
-        raise xv2.ShapeError(f"missing field '{name}'")
+        raise ShapeError(f"missing field '{name}'")
     return value
 
 
@@ -123,7 +130,7 @@ def post_from_record(record: Mapping[str, Any], *, source: str) -> PostItem:
         platform=platform,
         native_id=_text_field(record, "native_id"),
         text=_text_field(record, "text"),
-        created_at=xv2.parse_time(record.get("created_at"), "created_at"),
+        created_at=parse_time(record.get("created_at"), "created_at"),
         author=author_item,
         url=str(record.get("url") or ""),
         lang=record.get("lang") if isinstance(record.get("lang"), str) else None,

@@ -30,11 +30,11 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from listener.collectors.base import AuthorItem, PostItem, RejectedItem
+from listener.collectors.base import AuthorItem, PostItem, RejectedItem, ShapeError, parse_time
 
 PLATFORM = "mastodon"
 _TAG_MARKUP = re.compile(r"<[^>]*>")
@@ -43,10 +43,6 @@ _METRICS = ("replies_count", "reblogs_count", "favourites_count")
 # Local id -> uri entries kept per instance; beyond this the index starts afresh
 # rather than growing for ever in a long-lived scheduler process.
 _THREAD_INDEX_LIMIT = 200_000
-
-
-class ShapeError(ValueError):
-    """A status or account lacks a field listener needs, or has the wrong type."""
 
 
 def id_key(local_id: str) -> tuple[int, str]:
@@ -232,17 +228,6 @@ def status_items(
         return [context, post_item(status, threads=threads, source=source)]
     except ShapeError as exc:
         return [RejectedItem(location, str(exc), status)]
-
-
-def parse_time(value: Any, name: str) -> datetime:
-    """Parse an API timestamp ('2026-11-12T09:15:02.000Z') as aware UTC."""
-    if not isinstance(value, str) or not value:
-        raise ShapeError(f"missing field '{name}'")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ShapeError(f"field '{name}' is not a timestamp: {value[:40]!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _kind(*, original: Mapping[str, Any] | None, quoted: str | None, parent: str | None) -> str:

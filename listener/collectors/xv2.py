@@ -8,31 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from listener.collectors.base import AuthorItem, PostItem, RejectedItem
+from listener.collectors.base import AuthorItem, PostItem, RejectedItem, ShapeError, parse_time
 
 PLATFORM = "x"
 _KIND_BY_REFERENCE = {"retweeted": "repost", "quoted": "quote", "replied_to": "reply"}
 _RT_PREFIX = re.compile(r"^RT @\w+: ")
-
-
-class ShapeError(ValueError):
-    """A tweet or user object lacks a field listener needs, or has the wrong type."""
-
-
-def parse_time(value: Any, field: str) -> datetime:
-    """Parse an API timestamp ('2026-11-12T09:15:02.000Z') as aware UTC."""
-    if not isinstance(value, str) or not value:
-        raise ShapeError(f"missing field '{field}'")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ShapeError(f"field '{field}' is not a timestamp: {value[:40]!r}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _required_str(obj: Mapping[str, Any], field: str) -> str:
