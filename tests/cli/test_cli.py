@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from listener import cli
+from tests.cli.runner import invoke
 from tests.collectors.test_files import page, tweet
 from tests.conftest import EXAMPLE_CONFIG
 
@@ -32,15 +31,7 @@ def listener(
     monkeypatch.setenv("COLUMNS", "200")
 
     def run(*args: str) -> Run:
-        capsys.readouterr()
-        monkeypatch.setattr(sys, "argv", ["listener", *args])
-        try:
-            cli.main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
+        return Run(*invoke(monkeypatch, capsys, *args))
 
     return run
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from listener import cli
+from tests.cli.runner import invoke
 from tests.collectors.fakeserver import (
     FakeServer,
     Reply,
@@ -38,14 +37,7 @@ sources:
 def run(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
 ) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["listener", *args])
-    try:
-        cli.main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return invoke(monkeypatch, capsys, *args)
 
 
 @pytest.fixture
