@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from listener.collectors.base import PostItem
+from listener.plaintext import readable_text
 from listener.query import Node, account_watch, hashtag_watch, keyword_watch, parse
 from listener.querymatch import MatchDoc, Matcher
 
@@ -48,9 +49,10 @@ class WatchMatcher:
 
     def match(self, item: PostItem) -> list[WatchSpec]:
         """The watches `item` satisfies."""
-        text = item.text
-        if item.kind == "repost" and item.analysis_text and item.analysis_text != text:
-            text = f"{text}\n{item.analysis_text}"  # the retweet's own text is truncated
+        text = readable_text(item.platform, item.text)
+        if item.kind == "repost" and item.analysis_text and item.analysis_text != item.text:
+            # The retweet's own text is truncated: read the original's too.
+            text = f"{text}\n{readable_text(item.platform, item.analysis_text)}"
         author = item.author.handle if item.author else ""
         doc = MatchDoc.from_post(text, author=author, lang=item.lang)
         found = [

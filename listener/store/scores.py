@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from listener.models import Post, SentimentScore
+from listener.plaintext import readable_text
 
 POSTS = Post.__table__  # type: ignore[attr-defined]
 SCORES = SentimentScore.__table__  # type: ignore[attr-defined]
@@ -23,7 +24,7 @@ class Pending:
     id: int
     text_hash: str
     kind: str
-    text: str
+    text: str  # readable text (HTML from Mastodon and feeds already turned into text)
 
 
 def _scorable() -> sa.ColumnElement[bool]:
@@ -33,7 +34,7 @@ def _scorable() -> sa.ColumnElement[bool]:
 def pending(conn: sa.Connection, *, after_id: int, limit: int) -> list[Pending]:
     """Up to `limit` unscored posts in a language VADER reads, by id after `after_id`."""
     query = (
-        sa.select(POSTS.c.id, POSTS.c.text_hash, POSTS.c.kind, POSTS.c.text)
+        sa.select(POSTS.c.id, POSTS.c.text_hash, POSTS.c.kind, POSTS.c.text, POSTS.c.platform)
         .outerjoin(SCORES, SCORES.c.post_id == POSTS.c.id)
         .where(
             sa.or_(SCORES.c.post_id.is_(None), SCORES.c.text_hash != POSTS.c.text_hash),
@@ -43,7 +44,10 @@ def pending(conn: sa.Connection, *, after_id: int, limit: int) -> list[Pending]:
         .order_by(POSTS.c.id)
         .limit(limit)
     )
-    return [Pending(*row) for row in conn.execute(query)]
+    return [
+        Pending(pk, text_hash, kind, readable_text(platform, text))
+        for pk, text_hash, kind, text, platform in conn.execute(query)
+    ]
 
 
 def count_unscorable(conn: sa.Connection) -> int:
@@ -77,9 +81,9 @@ def texts_for(conn: sa.Connection, hashes: Iterable[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     wanted = sorted(set(hashes))
     for start in range(0, len(wanted), 500):
-        query = sa.select(POSTS.c.text_hash, POSTS.c.text).where(
+        query = sa.select(POSTS.c.text_hash, POSTS.c.text, POSTS.c.platform).where(
             POSTS.c.text_hash.in_(wanted[start : start + 500]), POSTS.c.kind != "repost"
         )
-        for text_hash, text in conn.execute(query):
-            found.setdefault(text_hash, text)
+        for text_hash, text, platform in conn.execute(query):
+            found.setdefault(text_hash, readable_text(platform, text))
     return found

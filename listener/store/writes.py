@@ -23,6 +23,7 @@ from listener.models import (
     QuarantinedItem,
     SentimentScore,
 )
+from listener.plaintext import readable_text
 
 SEARCH_TEXT_LIMIT = 100_000  # characters of a post the index sees; the stored text is whole
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL refuses them
@@ -152,8 +153,8 @@ def _post_row(
             "created_at": item.created_at,
             "collected_at": now,
             "text": item.text,
-            "search_text": _index_text(item.text),
-            "text_hash": text_hash(item.analysis_text or item.text),
+            "search_text": _index_text(readable_text(item.platform, item.text)),
+            "text_hash": text_hash(readable_text(item.platform, item.analysis_text or item.text)),
             "lang": textnorm.normalise_lang(item.lang),
             "kind": item.kind,
             "conversation_id": item.conversation_id,

@@ -108,3 +108,22 @@ def test_user_text_never_reaches_sql(corpus: sa.Engine) -> None:
         except Exception as exc:
             pytest.fail(f"{query!r} raised {exc!r}")
     assert ids(corpus, "nhs") == {"1", "2", "5"}
+
+
+def test_html_posts_are_searched_and_matched_by_their_text_not_their_markup(
+    engine: sa.Engine,
+) -> None:
+    from listener.matching import WatchMatcher, WatchSpec
+    from tests.unit.test_plaintext import MASTODON
+
+    post = make_post("https://mastodon.example/statuses/1", MASTODON, platform="mastodon")
+    with write_transaction(engine) as conn:
+        writes.upsert_posts(conn, [post], now=NOW)
+    assert ids(engine, "#nhs") == {"https://mastodon.example/statuses/1"}
+    assert ids(engine, "@dhsc") == {"https://mastodon.example/statuses/1"}
+    assert ids(engine, "href OR span") == set()  # markup is not text
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT text FROM posts")).scalar()
+    assert stored == MASTODON  # kept verbatim
+    matcher = WatchMatcher([WatchSpec(id=1, department_id=1, kind="hashtag", value="#NHS")])
+    assert [w.id for w in matcher.match(post)] == [1]
