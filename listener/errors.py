@@ -76,6 +76,10 @@ class RateLimited(CollectorError):
 class FatalSourceError(CollectorError):
     """Raised when a source cannot continue this run (expired or revoked credential)."""
 
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status that caused it (401, 403), if any
+
 
 class SkippableItemError(CollectorError):
     """Raised for one malformed item; it is quarantined and the rest carry on."""

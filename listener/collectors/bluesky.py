@@ -346,7 +346,7 @@ def _expired(exc: RequestRejected | FatalSourceError) -> bool:
     """True for an access token past its time: 400 ExpiredToken, or 401 on some servers."""
     if isinstance(exc, RequestRejected):
         return exc.status == 400 and "ExpiredToken" in exc.excerpt
-    return ": 401 " in str(exc)
+    return exc.status == 401
 
 
 def _iso(moment: datetime) -> str:

@@ -383,13 +383,15 @@ def _rejection(request: _Request, response: Response) -> CollectorError:
     excerpt = _excerpt(response.body, secrets=request.secrets)
     if status == 401:
         return FatalSourceError(
-            f"{request.label}: 401 Unauthorized: the credential was rejected (expired or revoked?)"
+            f"{request.label}: 401 Unauthorized: the credential was rejected (expired or revoked?)",
+            status=401,
         )
     said = f": {excerpt}" if excerpt else ""
     if status == 403:
         return FatalSourceError(
             f"{request.label}: 403 Forbidden: the credential may not do this "
-            f"(missing scope or API access level?){said}"
+            f"(missing scope or API access level?){said}",
+            status=403,
         )
     return RequestRejected(
         f"{request.label}: {_status_line(status)}{said}", status=status, excerpt=excerpt

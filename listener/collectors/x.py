@@ -55,7 +55,6 @@ SEARCH_REACH = timedelta(days=7)  # how far back the standard recent search goes
 _REACH_MARGIN = timedelta(minutes=1)
 _EPOCH_MS = 1_288_834_974_657  # X's snowflake epoch: an id's top bits are ms since then
 _HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
-_REFUSED = re.compile(r": (401|403) ")
 USERS_PER_LOOKUP = 100
 
 
@@ -277,10 +276,9 @@ class XCollector:
 
     def _refusal(self, kind: str, exc: FatalSourceError) -> FatalSourceError:
         """A 401/403 re-worded for whoever holds the X credential, and remembered."""
-        found = _REFUSED.search(str(exc))
-        if found is None:
+        if exc.status not in (401, 403):
             return exc
-        if found[1] == "401":
+        if exc.status == 401:
             refusal = FatalSourceError(
                 "X rejected the bearer token (401): it is expired, revoked or mistyped; "
                 "regenerate it in the X developer portal and update the env var that holds it"
