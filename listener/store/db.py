@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +16,23 @@ from sqlalchemy.exc import ArgumentError
 from listener.errors import ConfigError, StoreError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")  # a \u0000 escape, not an escaped backslash
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def dumps_json(value: Any) -> str:
+    """Serialise a JSON column, replacing what PostgreSQL refuses (NUL, lone surrogates).
+
+    Both engines use it, so a payload reads back the same wherever it is stored.
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    if "\\u0000" in text:
+        text = _NUL_ESCAPE.sub(r"\1\\ufffd", text)
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def normalise_url(url: str) -> str:
@@ -34,7 +53,7 @@ def create_engine(url: str, *, echo: bool = False) -> sa.Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo=echo)
     if parsed.get_backend_name() == "postgresql":
-        return sa.create_engine(parsed, echo=echo, pool_pre_ping=True)
+        return sa.create_engine(parsed, echo=echo, pool_pre_ping=True, json_serializer=dumps_json)
     raise ConfigError(
         f"LISTENER_DATABASE_URL: unsupported database {parsed.get_backend_name()!r}"
         " (use sqlite:///path or postgresql://...)"
@@ -52,7 +71,10 @@ def _sqlite_engine(parsed: sa.URL, *, echo: bool) -> sa.Engine:
                 f"cannot create the folder {folder} for the database: {exc.strerror}"
             ) from None
     engine = sa.create_engine(
-        parsed, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        parsed,
+        echo=echo,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        json_serializer=dumps_json,
     )
 
     @sa.event.listens_for(engine, "connect")

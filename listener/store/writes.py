@@ -67,15 +67,17 @@ class UpsertResult:
     seen: int = 0
 
 
-def storable(value: Any) -> Any:
-    """Replace characters no engine can store (NUL, lone surrogates) with U+FFFD, recursively."""
-    if isinstance(value, str):
-        return _UNSTORABLE.sub("\ufffd", value) if _UNSTORABLE.search(value) else value
-    if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [storable(v) for v in value]
-    return value
+def storable(row: dict[str, Any]) -> dict[str, Any]:
+    """A row whose text columns no engine will refuse: NUL and lone surrogates become U+FFFD.
+
+    JSON columns (raw payloads) are cleaned as they are serialised, by
+    listener.store.db.dumps_json, which is cheaper than walking every payload here.
+    """
+    return {key: _clean(value) if isinstance(value, str) else value for key, value in row.items()}
+
+
+def _clean(text: str) -> str:
+    return _UNSTORABLE.sub("\ufffd", text) if _UNSTORABLE.search(text) else text
 
 
 def text_hash(text: str) -> str:

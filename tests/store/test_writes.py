@@ -101,3 +101,16 @@ def test_cursor_is_saved_and_updated(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT value FROM cursors")).all()
     assert rows == [("200",)]
+
+
+def test_json_payloads_keep_escaped_backslashes_and_lose_only_real_nuls(engine: sa.Engine) -> None:
+    raw = {"text": "a\x00b", "literal": "C:\\u0000 is text", "nested": [{"k": "\ud800x"}], "n": 1}
+    _store(engine, make_post("1", "hello", raw=raw))
+    with engine.connect() as conn:
+        post = find_post(conn, "x:1")
+    assert post.raw == {
+        "text": "a\ufffdb",
+        "literal": "C:\\u0000 is text",
+        "nested": [{"k": "\ufffdx"}],
+        "n": 1,
+    }
