@@ -9,7 +9,9 @@ import runs as its own process; its wall time, CPU time and peak RSS come from
 run the posts are counted and must equal --posts, and the full-text index must
 agree with the stored text. On SQLite a raw-driver baseline runs beside it: the
 same posts inserted with sqlite3 `executemany` in one transaction, FTS5 index
-built afterwards. Results go to tests/benchmarks/results/import-<date>.json/.md.
+built afterwards. The children import a copy of listener/ taken at the start,
+so an edit to the working tree during a run cannot mix versions. Results go to
+tests/benchmarks/results/import-<date>.json and .md.
 """
 
 from __future__ import annotations
@@ -380,7 +382,6 @@ def machine(pg_admin_url: str | None) -> dict[str, Any]:
         "os": platform.platform(),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
-        "listener_commit": _commit(),
     }
     if pg_admin_url:
         with psycopg.connect(pg_admin_url) as db:
@@ -442,9 +443,10 @@ def main(argv: list[str] | None = None) -> int:
     file = cached_file(args.posts, args.seed)
     with tempfile.TemporaryDirectory(prefix="listener-bench-src-") as source:
         hashes = snapshot(Path(source))
+        measured = {"listener_commit": _commit(), "listener_source": fingerprint(hashes)}
         plan = Plan(file=file, posts=args.posts, timeout=args.timeout, source=Path(source))
         rows = [row for engine in engines for row in bench(engine, plan, args.pg_admin_url)]
-    return report(args, plan, rows, engines=engines, source=fingerprint(hashes))
+    return report(args, plan, rows, engines=engines, source=measured)
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -479,7 +481,7 @@ def report(
     rows: list[Row],
     *,
     engines: tuple[str, ...],
-    source: str,
+    source: dict[str, str],
 ) -> int:
     """Print and record the results; exit status 1 if a count or an index check failed."""
     markdown = table(rows)
@@ -506,7 +508,7 @@ def report(
         "seed": args.seed,
         "file": {"name": plan.file.name, "bytes": plan.file.stat().st_size},
         "machine": machine(args.pg_admin_url if "postgresql" in engines else None),
-        "listener_source": source,  # fingerprint of the snapshot the runs imported
+        **source,  # the commit, and a fingerprint of the snapshot the runs imported
         "rows": [asdict(r) for r in rows],
         "failures": failures,
     }
