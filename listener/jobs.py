@@ -67,14 +67,13 @@ class ImportRequest:
 
 def read_pages(request: ImportRequest) -> Iterator[Page]:
     """The pages of a file, read by the reader for its format."""
-    if request.format == "twarc2":
-        return files.read_twarc2(request.path)
-    if request.format == "jsonl":
-        return files.read_jsonl(request.path)
     if request.format == "csv":
         return files.read_csv(request.path, request.csv)
-    raise UserError(
-        f"--format: unknown format {request.format!r} (one of: {', '.join(files.FORMATS)})"
+    # ImportRequest has already refused any other format.
+    return (
+        files.read_twarc2(request.path)
+        if request.format == "twarc2"
+        else files.read_jsonl(request.path)
     )
 
 

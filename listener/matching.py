@@ -10,8 +10,6 @@ from listener.plaintext import readable_text
 from listener.query import Node, account_watch, hashtag_watch, keyword_watch, parse
 from listener.querymatch import MatchDoc, Matcher
 
-WATCH_KINDS = ("hashtag", "keyword", "query", "account", "feed")
-
 
 @dataclass(frozen=True)
 class WatchSpec:

@@ -131,13 +131,10 @@ def _analysis_text(text: str, repost_of: str | None, includes: Includes) -> str:
     # should read the original in full, and identical originals score once.
     if repost_of is None:
         return text
-    original = includes.tweets.get(repost_of)
-    if original is not None:
-        try:
-            return full_text(original)
-        except ShapeError:
-            pass
-    return _RT_PREFIX.sub("", text)
+    try:
+        return full_text(includes.tweets[repost_of])
+    except (KeyError, ShapeError):  # the original was not included, or is malformed
+        return _RT_PREFIX.sub("", text)
 
 
 def page_items(

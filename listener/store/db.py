@@ -104,8 +104,3 @@ def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
     """A connection in a transaction that will write: committed on success, else rolled back."""
     with engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
         yield conn
-
-
-def is_sqlite(engine: sa.Engine | sa.Connection) -> bool:
-    """True when the engine or connection talks to SQLite."""
-    return engine.dialect.name == "sqlite"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -155,9 +154,3 @@ def department_id(conn: sa.Connection, slug: str) -> int:
         known = ", ".join(sorted(ids)) or "none yet; run `listener config import`"
         raise NotFoundError(f"--department: no department {slug!r} (known: {known})")
     return ids[slug]
-
-
-def iter_departments(conn: sa.Connection) -> Iterator[tuple[str, str, bool]]:
-    """(slug, name, active) for every department, by slug."""
-    query = sa.select(Department.slug, Department.name, Department.active).order_by(Department.slug)  # type: ignore[call-overload]
-    yield from conn.execute(query)

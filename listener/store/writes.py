@@ -145,6 +145,8 @@ def _post_row(
     item: PostItem, author_ids: dict[tuple[str, str], int], now: datetime
 ) -> dict[str, Any]:
     author = item.author
+    readable = readable_text(item.platform, item.text)
+    analysed = readable_text(item.platform, item.analysis_text) if item.analysis_text else readable
     return storable(
         {
             "platform": item.platform,
@@ -155,8 +157,8 @@ def _post_row(
             "created_at": item.created_at,
             "collected_at": now,
             "text": item.text,
-            "search_text": _index_text(readable_text(item.platform, item.text)),
-            "text_hash": text_hash(readable_text(item.platform, item.analysis_text or item.text)),
+            "search_text": _index_text(readable),
+            "text_hash": text_hash(analysed),
             "lang": textnorm.normalise_lang(item.lang),
             "kind": item.kind,
             "conversation_id": item.conversation_id,

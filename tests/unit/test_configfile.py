@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import textwrap
 from datetime import timedelta
 from pathlib import Path
@@ -284,8 +283,6 @@ def test_other_malformed_hashtags(tag: str) -> None:
 
 
 def test_malformed_query_names_the_column() -> None:
-    if importlib.util.find_spec("listener.query") is None:
-        pytest.skip("listener.query has not landed yet")
     text = DEPARTMENT + "    watches:\n      queries:\n        - 'nurses OR (strike'\n"
 
     assert error_for(text) == (
