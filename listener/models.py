@@ -103,6 +103,7 @@ class Author(SQLModel, table=True):
     name: str = Field(default="", max_length=400)
     description: str = ""
     verified_type: str = Field(default="", max_length=32)
+    kind: str = Field(default="public", max_length=16)  # voice kind, see analysis/stakeholders.py
     followers_count: int | None = None
     profile: dict[str, Any] | None = _json()
     first_seen_at: datetime = _ts()
@@ -217,3 +218,80 @@ class QuarantinedItem(SQLModel, table=True):
     reason: str = Field(max_length=1000)
     raw: Any = _json()
     created_at: datetime = _ts(index=True)
+
+
+class Topic(SQLModel, table=True):
+    """One topic found in a department's posts for one ISO week."""
+
+    __tablename__ = "topics"
+    __table_args__ = (sa.UniqueConstraint("department_id", "week", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int = Field(foreign_key="departments.id", ondelete="CASCADE")
+    week: str = Field(max_length=8)  # YYYY-Www
+    position: int  # 0 = largest
+    label: str = Field(max_length=500)
+    terms: list[str] | None = _json()
+    hashtags: list[str] | None = _json()
+    size: int  # posts, reposts included
+    share: float
+    mean_compound: float | None = None
+    is_new: bool = False
+    representative_ids: list[int] | None = _json()
+    method: str = Field(max_length=64)
+    computed_at: datetime = _ts()
+
+
+class PostTopic(SQLModel, table=True):
+    __tablename__ = "post_topics"
+
+    post_id: int = Field(foreign_key="posts.id", ondelete="CASCADE", primary_key=True)
+    topic_id: int = Field(foreign_key="topics.id", ondelete="CASCADE", primary_key=True, index=True)
+
+
+class TopicRun(SQLModel, table=True):
+    """When a department-week's topics were last found, and from which posts."""
+
+    __tablename__ = "topic_runs"
+    __table_args__ = (sa.UniqueConstraint("department_id", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int = Field(foreign_key="departments.id", ondelete="CASCADE")
+    week: str = Field(max_length=8)
+    fingerprint: str = Field(max_length=64)  # of the post ids and text hashes modelled
+    posts: int
+    method: str = Field(max_length=64)
+    computed_at: datetime = _ts()
+
+
+class Digest(SQLModel, table=True):
+    """A built digest, archived as plain data so it re-renders identically."""
+
+    __tablename__ = "digests"
+    __table_args__ = (sa.Index("ix_digests_department_week", "department_id", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int = Field(foreign_key="departments.id", ondelete="CASCADE")
+    week: str = Field(max_length=8)
+    version: str = Field(max_length=16)
+    context: dict[str, Any] | None = _json(nullable=False)
+    built_at: datetime = _ts()
+
+
+class Delivery(SQLModel, table=True):
+    """The ledger: one row per department, recipient and week; a digest goes once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (sa.UniqueConstraint("department_id", "week", "recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int = Field(foreign_key="departments.id", ondelete="CASCADE")
+    week: str = Field(max_length=8)
+    recipient: str = Field(max_length=320)
+    digest_id: int | None = Field(default=None, foreign_key="digests.id", ondelete="SET NULL")
+    status: str = Field(default="pending", max_length=16)  # pending|sending|sent|deferred|failed
+    attempts: int = 0
+    message_id: str = Field(default="", max_length=400)
+    last_error: str = Field(default="", max_length=1000)
+    updated_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)

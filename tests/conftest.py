@@ -28,7 +28,8 @@ EXAMPLE_CONFIG = ROOT / "config" / "listener.yaml"
 ADMIN_URL = os.environ.get(
     "LISTENER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-TABLES = ("quarantine", "sentiment_scores", "post_matches", "post_departments", "posts", "authors",
+TABLES = ("deliveries", "digests", "post_topics", "topics", "topic_runs",
+          "quarantine", "sentiment_scores", "post_matches", "post_departments", "posts", "authors",
           "recipients", "watches", "cursors", "collection_runs", "departments")  # fmt: skip
 
 
