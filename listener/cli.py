@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 from rich.console import Console
 
+from listener.cli_digest import digest_app
 from listener.errors import ListenerError, UserError
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ config_app = typer.Typer(
     help="Validate the config file and sync it into the database.", no_args_is_help=True
 )
 app.add_typer(config_app, name="config")
+app.add_typer(digest_app, name="digest")
 
 
 def _settings() -> Settings:

@@ -233,11 +233,31 @@ class SourceConfig(_Section):
     instances: list[InstanceUrl] = []
 
 
+class Voices(_Section):
+    """Curated accounts by kind of voice; these win over what profile signals suggest."""
+
+    mp: Accounts = Accounts()
+    journalist: Accounts = Accounts()
+    charity: Accounts = Accounts()
+    union: Accounts = Accounts()
+    government: Accounts = Accounts()
+    business: Accounts = Accounts()
+
+
+class DigestConfig(_Section):
+    """Who the weekly digest comes from and where its links point."""
+
+    sender: Email = "listener@localhost.localdomain"
+    web_url: BaseUrl = ""  # the web app's address, for "see this week in listener" links
+
+
 class ListenerConfig(_Section):
     """The whole config file."""
 
     departments: list[DepartmentConfig]
     sources: dict[str, SourceConfig] = {}
+    voices: Voices = Voices()
+    digest: DigestConfig = DigestConfig()
 
     @field_validator("departments")
     @classmethod

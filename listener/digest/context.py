@@ -110,6 +110,7 @@ class Coverage(_Data):
     gaps: list[str]  # sentences: days with no collection, sources never run
     other_languages: list[tuple[str, int]]  # (language code, posts), not scored
     unscored: int
+    platforms: list[tuple[str, int]] = []  # (platform, posts this week), most first
 
 
 class Consultation(_Data):
