@@ -6,8 +6,8 @@
 
 User name and password are percent-decoded (write ``@ : / ? #`` in them as
 ``%40 %3A %2F %3F %23``). Query options: ``timeout=`` seconds for each network
-step (default 30) and ``cafile=`` a PEM bundle of the CAs to trust instead of the
-system's (a private CA or a self-signed relay). Certificates and host names are
+step (default 30, at most 120) and ``cafile=`` a PEM bundle of the CAs to trust
+instead of the system's (a private CA or a self-signed relay). Certificates and host names are
 always verified. Credentials over plain ``smtp://`` are allowed for a relay on a
 trusted network, but travel in clear text.
 
@@ -39,6 +39,7 @@ _SCHEME_OF = {security: scheme for scheme, (security, _) in _SCHEMES.items()}
 _OPTION_NAME = re.compile(r"[A-Za-z_]{1,32}")  # echoed in errors only if it looks like a name
 _ENV = "LISTENER_SMTP_URL"
 DEFAULT_TIMEOUT = 30.0
+MAX_TIMEOUT = 120
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,9 @@ def _timeout(value: str) -> float:
         seconds = float(value)
     except ValueError:
         seconds = -1.0
-    if not 0 < seconds <= 600:
-        raise _error("timeout= must be a number of seconds, more than 0 and at most 600")
+    # Capped so one message's few network steps stay well inside deliver.CLAIM_LEASE (15 min).
+    if not 0 < seconds <= MAX_TIMEOUT:
+        raise _error(f"timeout= must be a number of seconds, more than 0 and at most {MAX_TIMEOUT}")
     return seconds
 
 

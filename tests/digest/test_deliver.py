@@ -548,6 +548,7 @@ def test_smtp_url_credentials_and_cafile(tmp_path: Path) -> None:
         ("smtp://mx:99999", "port must be a number"),
         ("smtp://mx?timeout=soon", "timeout= must be a number"),
         ("smtp://mx?timeout=0", "timeout= must be a number"),
+        ("smtp://mx?timeout=121", "at most 120"),
         ("smtp://mx?tiemout=5", "unknown option 'tiemout'"),
         ("smtps://mx?cafile=/nonexistent/ca.pem", "is not a readable file"),
         (f"smtp://mx?cafile={__file__}", "cafile= needs smtp+starttls"),
