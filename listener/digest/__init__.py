@@ -1,0 +1,1 @@
+"""The weekly digest: build (plain data), render (HTML, text, charts), deliver (SMTP + ledger)."""
