@@ -1,0 +1,155 @@
+"""The digest's PNG charts: posts by day and mean sentiment by day, byte-for-byte reproducible."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from listener.digest.context import DayRow
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+# GOV.UK palette: strong enough to read on the white card in light and dark mail clients.
+BLUE = "#1d70b8"
+RED = "#d4351c"
+GREEN = "#00703c"
+TEXT = "#0b0c0c"
+MUTED = "#505a5f"
+GRID = "#e1e3e4"
+NEUTRAL_BAND = 0.05  # VADER's own neutral threshold for a compound score
+
+_SIZE = (6.0, 2.4)  # inches: 600 x 240 px at 100 dpi
+_DPI = 200  # drawn at twice the display size so it stays sharp on high-density screens
+FAMILY = "DejaVu Sans"  # ships with matplotlib: the same glyphs on every machine
+_FONT = {"family": FAMILY, "size": 9, "color": TEXT}
+
+
+# Spelt out rather than strftime's %a and %B, which follow the process locale.
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")  # fmt: skip
+
+
+def day_label(day: str | date) -> str:
+    """'2026-11-17' -> 'Tue 17 Nov'."""
+    when = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{WEEKDAYS[when.weekday()]} {when.day} {MONTHS[when.month - 1][:3]}"
+
+
+def long_date(when: date) -> str:
+    """date(2026, 11, 17) -> '17 November 2026'."""
+    return f"{when.day} {MONTHS[when.month - 1]} {when.year}"
+
+
+def signed(value: float) -> str:
+    """A score to two places with its sign, and never '-0.00'."""
+    rounded = round(value, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return "0.00" if rounded == 0 else f"{rounded:+.2f}"
+
+
+def volume_chart(days: Sequence[DayRow]) -> bytes:
+    """Bars of posts per day, each labelled with its count."""
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+    figure, axes = _canvas()
+    counts = [row.posts for row in days]
+    positions = range(len(days))
+    axes.bar(positions, counts, width=0.62, color=BLUE, zorder=2)
+    top = max([*counts, 1])
+    axes.set_ylim(0, top * 1.18)
+    for x, count in zip(positions, counts, strict=True):
+        axes.text(x, count + top * 0.03, f"{count:,}", ha="center", va="bottom", fontdict=_FONT)
+    axes.set_ylabel("Posts", fontdict=_FONT)
+    _x_axis(axes, days)
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    axes.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    return _png(figure)
+
+
+def sentiment_chart(days: Sequence[DayRow]) -> bytes:
+    """Bars of each day's mean compound score around zero; unscored days say so."""
+    figure, axes = _canvas()
+    means = [row.mean_compound for row in days]
+    scored = [abs(m) for m in means if m is not None]
+    limit = max(0.25, math.ceil((max(scored, default=0.0) + 0.05) * 4) / 4)
+    axes.set_ylim(-limit, limit)
+    axes.axhline(0, color=TEXT, linewidth=0.8, zorder=3)
+    for x, mean in enumerate(means):
+        if mean is None:
+            axes.text(
+                x,
+                0,
+                "no scored\nposts",
+                ha="center",
+                va="center",
+                fontdict=_muted(8),
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+                zorder=4,
+            )
+            continue
+        axes.bar(x, mean, width=0.62, color=tone(mean), zorder=2)
+        offset = limit * 0.04 if mean >= 0 else -limit * 0.04
+        axes.text(
+            x,
+            mean + offset,
+            signed(mean),
+            ha="center",
+            va="bottom" if mean >= 0 else "top",
+            fontdict=_FONT,
+        )
+    axes.spines["bottom"].set_visible(False)  # the zero line is the baseline here
+    axes.set_ylabel("Mean sentiment", fontdict=_FONT)
+    axes.text(0.0, 1.02, "▲ more positive", transform=axes.transAxes, fontdict=_muted(8, GREEN))
+    axes.text(0.2, 1.02, "▼ more negative", transform=axes.transAxes, fontdict=_muted(8, RED))
+    _x_axis(axes, days)
+    return _png(figure)
+
+
+def _canvas() -> tuple[Figure, Axes]:
+    # Imported here: matplotlib is slow to import and only digest rendering needs it.
+    # A bare Figure (never pyplot) keeps no global state between digests or threads.
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=_SIZE, dpi=100, facecolor="white")
+    axes = figure.add_axes((0.1, 0.2, 0.88, 0.7))
+    axes.set_facecolor("white")
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.spines["bottom"].set_color(MUTED)
+    axes.grid(axis="y", color=GRID, linewidth=0.8, zorder=0)
+    axes.tick_params(colors=TEXT, labelsize=9, length=0)
+    for label in axes.get_yticklabels():
+        label.set_fontfamily(FAMILY)
+    return figure, axes
+
+
+def _x_axis(axes: Axes, days: Sequence[DayRow]) -> None:
+    axes.set_xlim(-0.6, max(len(days), 1) - 0.4)
+    axes.set_xticks(
+        list(range(len(days))),
+        [day_label(row.date).replace(" ", "\n", 1) for row in days],
+        fontfamily=FAMILY,
+    )
+
+
+def tone(mean: float) -> str:
+    """GREEN above the neutral band, RED below it, MUTED inside."""
+    if mean >= NEUTRAL_BAND:
+        return GREEN
+    return RED if mean <= -NEUTRAL_BAND else MUTED
+
+
+def _muted(size: int, color: str = MUTED) -> dict[str, object]:
+    return {"family": FAMILY, "size": size, "color": color}
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    # No Software or creation-time chunks: the same data gives the same bytes.
+    figure.savefig(buffer, format="png", dpi=_DPI, facecolor="white", metadata={"Software": None})
+    return buffer.getvalue()
