@@ -134,6 +134,8 @@ def to_email(rendered: RenderedDigest, *, sender: str, recipients: Sequence[str]
             filename=image_filename(name),
             disposition="inline",
         )
+    if rendered.images:
+        html_part.set_param("type", "text/html")  # RFC 2387: names the root part's type
     # Boundaries from the content instead of random ones: the same digest, the same bytes.
     seed = hashlib.sha256(rendered.html.encode() + rendered.text.encode()).hexdigest()[:32]
     for number, part in enumerate(p for p in message.walk() if p.is_multipart()):

@@ -224,6 +224,7 @@ def test_email_is_alternative_text_then_related_html_with_its_charts(full: Rende
     assert plain.get_content_type() == "text/plain"
     assert plain.get_content() == rendered.text
     assert related.get_content_type() == "multipart/related"
+    assert related.get_param("type") == "text/html"
     html_part, *images = related.get_payload()
     assert html_part.get_content_type() == "text/html"
     assert html_part.get_content() == rendered.html
