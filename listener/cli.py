@@ -163,20 +163,28 @@ def analyze(
         typer.Option(help="Processes to score with (default: $LISTENER_WORKERS or all cores)."),
     ] = None,
 ) -> None:
-    """Score and model whatever is pending."""
+    """Detect languages, then score and model whatever is pending."""
     from listener import jobs
 
     settings = _settings()
-    with err.status("scoring sentiment…") as status:
+    with err.status("detecting languages…") as status:
         report = jobs.analyze(
             _engine(settings),
             workers=workers or settings.workers,
-            on_batch=lambda r: status.update(f"scoring sentiment… {r.scored:,} posts"),
+            on_batch=lambda r: status.update(
+                f"scoring sentiment… {r.scored:,} posts"
+                if r.scored
+                else f"detecting languages… {r.languages_detected:,} posts"
+            ),
         )
+    languages = ", ".join(f"{lang} {count:,}" for lang, count in report.other_languages.items())
     err.print(
+        f"languages: {report.languages_detected:,} posts detected; "
         f"sentiment: {report.scored:,} posts scored ({report.computed:,} distinct texts, "
         f"{report.reused:,} reused from identical texts); "
         f"{report.not_english:,} posts in other languages left unscored"
+        + (f" ({languages})" if languages else ""),
+        markup=False,  # language codes come from the platforms
     )
 
 

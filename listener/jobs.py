@@ -106,15 +106,19 @@ def import_file(
 
 @dataclass
 class AnalyzeReport:
-    """What a sentiment pass did."""
+    """What an analysis pass did: languages detected, then sentiment scored."""
 
     scored: int = 0  # posts given a score
     computed: int = 0  # distinct texts run through the scorer
     reused: int = 0  # posts whose identical text had been scored already
     not_english: int = 0  # posts left unscored: VADER reads English only
+    languages_detected: int = 0  # posts whose language listener detected in this pass
+    # Posts left unscored, by language code, most first (all of the store, like not_english).
+    other_languages: dict[str, int] = field(default_factory=dict)
 
 
 ANALYZE_BATCH = 20_000
+LANGUAGE_BATCH = 10_000
 
 
 Score = tuple[float, float, float, float, str]  # compound, pos, neu, neg, label
@@ -126,14 +130,16 @@ def analyze(
     workers: int | None = None,
     on_batch: Callable[[AnalyzeReport], None] | None = None,
 ) -> AnalyzeReport:
-    """Score every post without a current sentiment score; identical texts are scored once."""
+    """Detect languages the sources did not give, then score every English post not yet scored."""
     report = AnalyzeReport()
+    _detect_languages(engine, report=report, on_batch=on_batch)
     after_id = 0
     while True:
         with engine.connect() as conn:
             batch = store_scores.pending(conn, after_id=after_id, limit=ANALYZE_BATCH)
             if not batch:
-                report.not_english = store_scores.count_unscorable(conn)
+                report.other_languages = store_scores.unscorable_by_language(conn)
+                report.not_english = sum(report.other_languages.values())
                 return report
             known = store_scores.known_scores(conn, (p.text_hash for p in batch))
             reposts = {p.text_hash for p in batch if p.kind == "repost"} - set(known)
@@ -145,6 +151,36 @@ def analyze(
         report.scored += len(batch)
         report.computed += len(texts)
         report.reused += len(batch) - len(texts)
+        after_id = batch[-1].id
+        if on_batch is not None:
+            on_batch(report)
+
+
+def _detect_languages(
+    engine: sa.Engine,
+    *,
+    report: AnalyzeReport,
+    on_batch: Callable[[AnalyzeReport], None] | None = None,
+) -> None:
+    """Detect and store the language of posts whose source gave none (or X's "und").
+
+    A language the platform gave is kept. A detected "und" is stored for a post
+    that had no language, so it is not looked at again, and scored like X's "und".
+    """
+    from listener.analysis import language  # deferred: lingua's models take a moment to load
+
+    after_id = 0
+    while True:
+        with engine.connect() as conn:
+            batch = store_scores.undetected(conn, after_id=after_id, limit=LANGUAGE_BATCH)
+        if not batch:
+            return
+        texts = list(dict.fromkeys(post.text for post in batch))  # identical texts: detected once
+        found = dict(zip(texts, language.detect_languages(texts), strict=True))
+        detected = {post.id: found[post.text] for post in batch}
+        with write_transaction(engine) as conn:
+            store_scores.save_languages(conn, detected)
+        report.languages_detected += len(batch)
         after_id = batch[-1].id
         if on_batch is not None:
             on_batch(report)

@@ -201,10 +201,10 @@ def _upsert_returning(
     be planned as a scan of the whole platform.
     """
     stmt = _insert(conn, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["platform", "native_id"],
-        set_={c: getattr(stmt.excluded, c) for c in update},
-    )
+    set_ = {c: getattr(stmt.excluded, c) for c in update}
+    if "lang" in set_:
+        set_["lang"] = _refreshed_lang(table, stmt.excluded)
+    stmt = stmt.on_conflict_do_update(index_elements=["platform", "native_id"], set_=set_)
     keys = [(row["platform"], row["native_id"]) for row in rows]
     if conn.dialect.name == "postgresql":
         inserted = sa.literal_column("xmax = 0", sa.Boolean).label("inserted")  # no old version
@@ -219,6 +219,17 @@ def _upsert_returning(
             stmt.returning(table.c.id, table.c.platform, table.c.native_id), rows
         ).all()
     return {(row.platform, row.native_id): row.id for row in returned}, new
+
+
+def _refreshed_lang(table: sa.Table, excluded: Any) -> sa.ColumnElement[Any]:
+    """A stored post's language after a re-import: the source's, else the one already stored.
+
+    `listener analyze` detects the language of posts whose source gives none; a
+    later import of the same post from such a source must not wipe it. An
+    edited text (a new text_hash) drops it, so the new text is detected again.
+    """
+    kept = sa.case((table.c.text_hash == excluded.text_hash, table.c.lang), else_=None)
+    return sa.func.coalesce(excluded.lang, kept)
 
 
 def link_departments(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> None:

@@ -215,3 +215,106 @@ def test_bad_rows_are_quarantined_with_their_reason(configured: sa.Engine, tmp_p
         ("import:twarc2", "archive.jsonl:3: data[1]", "missing field 'created_at'"),
     ]
     assert all(r.run_id is not None for r in rows)
+
+
+RESPONSES = {
+    "R1": "Ending section 21 is long overdue; tenants deserve security.",
+    "R2": "Mae angen mwy o dai cymdeithasol yng Nghymru ar frys.",
+    "R3": "Les locataires ont besoin de plus de protection contre les expulsions.",
+    "R4": "👍",
+}
+
+
+def responses_csv(tmp_path: Path, texts: dict[str, str] = RESPONSES, *, lang: str = "") -> Path:
+    """A consultation CSV with no language column unless `lang` gives every row one."""
+    path = tmp_path / "responses.csv"
+    header = "id,created_at,text" + (",lang" if lang else "")
+    rows = [
+        f'{rid},2026-11-12 09:00,"{text}"' + (f",{lang}" if lang else "")
+        for rid, text in texts.items()
+    ]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def import_csv(engine: sa.Engine, path: Path) -> None:
+    jobs.import_file(engine, jobs.ImportRequest(path=path, format="csv", department="mhclg"))
+
+
+def languages(engine: sa.Engine) -> dict[str, str | None]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT native_id, lang FROM posts")).all()
+    return {native_id: lang for native_id, lang in rows}
+
+
+def test_analyze_detects_languages_the_source_did_not_give(
+    configured: sa.Engine, tmp_path: Path
+) -> None:
+    import_csv(configured, responses_csv(tmp_path))
+    assert set(languages(configured).values()) == {None}
+    report = jobs.analyze(configured, workers=1)
+    assert report.languages_detected == 4
+    assert languages(configured) == {"R1": "en", "R2": "cy", "R3": "fr", "R4": "und"}
+    # English and the undetermined emoji are scored; Welsh and French are counted, not scored.
+    assert (report.scored, report.not_english) == (2, 2)
+    assert report.other_languages == {"cy": 1, "fr": 1}
+    with configured.connect() as conn:
+        assert find_post(conn, "consultation:R2").sentiment is None
+        assert find_post(conn, "consultation:R1").sentiment is not None
+    again = jobs.analyze(configured, workers=1)
+    assert (again.languages_detected, again.scored, again.not_english) == (0, 0, 2)
+
+
+def test_analyze_keeps_the_languages_platforms_give(configured: sa.Engine, tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text(
+        page(
+            tweet("1", "Mae angen mwy o dai cymdeithasol yng Nghymru ar frys.", lang="en"),
+            tweet("2", "Ending section 21 is long overdue for tenants.", lang="fr"),
+            tweet("3", "Mae'r GIG dan bwysau mawr y gaeaf hwn, medd y nyrsys.", lang="und"),
+            tweet("4", "@alice 👍 #NHS", lang="und"),
+            tweet("5", "🎉", lang="zxx"),
+        )
+        + "\n"
+    )
+    jobs.import_file(configured, jobs.ImportRequest(path=path, format="twarc2"))
+    report = jobs.analyze(configured, workers=1)
+    # X's "und" is no language: a post with enough text to tell is detected; the rest stay "und".
+    assert report.languages_detected == 2
+    assert languages(configured) == {"1": "en", "2": "fr", "3": "cy", "4": "und", "5": "zxx"}
+    assert (report.scored, report.not_english) == (3, 2)
+    assert report.other_languages == {"cy": 1, "fr": 1}
+
+
+def test_a_reimport_keeps_the_detected_language_unless_the_text_changed(
+    configured: sa.Engine, tmp_path: Path
+) -> None:
+    path = responses_csv(tmp_path)
+    import_csv(configured, path)
+    jobs.analyze(configured, workers=1)
+    import_csv(configured, path)
+    assert languages(configured)["R2"] == "cy"
+    again = jobs.analyze(configured, workers=1)
+    assert (again.languages_detected, again.scored) == (0, 0)
+    edited = {**RESPONSES, "R2": "On reflection, I support ending section 21 evictions."}
+    import_csv(configured, responses_csv(tmp_path, edited))
+    assert languages(configured)["R2"] is None  # the new text is detected afresh
+    report = jobs.analyze(configured, workers=1)
+    assert (report.languages_detected, report.scored) == (1, 1)
+    assert languages(configured)["R2"] == "en"
+    import_csv(configured, responses_csv(tmp_path, edited, lang="cy"))
+    assert languages(configured)["R2"] == "cy"  # a language the source gives always wins
+
+
+def test_a_post_scored_before_its_language_was_known_loses_its_score(
+    configured: sa.Engine, tmp_path: Path
+) -> None:
+    import_csv(configured, responses_csv(tmp_path, lang="en"))
+    assert jobs.analyze(configured, workers=1).scored == 4
+    with configured.begin() as conn:  # a store from before detection: no language, but scored
+        conn.execute(sa.text("UPDATE posts SET lang = NULL"))
+    report = jobs.analyze(configured, workers=1)
+    assert (report.languages_detected, report.scored, report.not_english) == (4, 0, 2)
+    with configured.connect() as conn:
+        assert find_post(conn, "consultation:R3").sentiment is None
+        assert find_post(conn, "consultation:R1").sentiment is not None
