@@ -337,10 +337,16 @@ def eval_(
         Path, typer.Argument(help="Labelled JSON Lines (id, text, sentiment, lang, topic).")
     ],
 ) -> None:
-    """Sentiment quality against a labelled JSON Lines file (plain VADER vs listener)."""
-    from listener.analysis.evaluation import evaluate_sentiment, format_sentiment_report
+    """Sentiment and topic quality against a labelled JSON Lines file."""
+    from listener.analysis.evaluation import (
+        evaluate_sentiment,
+        evaluate_topics,
+        format_sentiment_report,
+        format_topic_report,
+    )
 
     print(format_sentiment_report(evaluate_sentiment(file)))
+    print(format_topic_report(evaluate_topics(file)))
 
 
 @app.command()

@@ -1,17 +1,20 @@
-"""Evaluate sentiment scoring against a labelled JSON Lines file: plain VADER versus listener.
+"""Evaluate analysis against a labelled JSON Lines file: sentiment (plain VADER versus
+listener) and topics (agreement of the topics found with the labelled ones).
 
-Run as `python -m listener.analysis.evaluation FILE` until `listener eval FILE` exists.
+`listener eval FILE` prints both reports; so does `python -m listener.analysis.evaluation FILE`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from listener.analysis.sentiment import (
     LABELS,
@@ -20,6 +23,9 @@ from listener.analysis.sentiment import (
     plain_vader_score,
 )
 from listener.errors import UserError
+
+if TYPE_CHECKING:
+    from listener.analysis.topics import TopicModel
 
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
 
@@ -232,6 +238,86 @@ def format_sentiment_report(ev: SentimentEvaluation) -> str:
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True)
+class TopicResult:
+    """How one topic method's clusters agree with the labelled topics."""
+
+    method: str
+    topics: int  # how many topics it found (chosen from the data)
+    nmi: float  # normalised mutual information, arithmetic mean normalisation
+    ari: float  # adjusted Rand index
+    seconds: float
+
+
+@dataclass(frozen=True)
+class TopicEvaluation:
+    """Everything `listener eval` reports about topics for one labelled file."""
+
+    path: Path
+    posts: int  # rows that carry a topic label, all languages
+    labels: int  # distinct labelled topics
+    results: list[TopicResult]  # find_topics (embeddings), then the TF-IDF fallback
+
+
+def evaluate_topics(path: Path) -> TopicEvaluation:
+    """Cluster the rows with a topic label with each method; compare with the labels."""
+    # Deferred: numpy, scikit-learn and the MiniLM vectors are only needed for topics.
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    from listener.analysis import embeddings
+    from listener.analysis.topics import TopicDoc, TopicModel, find_topics, find_topics_sparse
+
+    posts = [post for post in read_labelled(path) if post.topic is not None]
+    docs = [TopicDoc(i, post.text, str(i), 0, None) for i, post in enumerate(posts)]
+    gold = [post.topic or "" for post in posts]
+    # Loaded (or distilled, once per machine) before timing, so the seconds are clustering.
+    with contextlib.suppress(embeddings.EmbeddingsUnavailable):
+        embeddings.default_embedder()
+    results = []
+    for find in (find_topics, find_topics_sparse):
+        start = time.perf_counter()
+        model = find(docs) if docs else TopicModel([], "none")
+        seconds = time.perf_counter() - start
+        found = _topic_of(model, len(docs))
+        results.append(
+            TopicResult(
+                method=model.method,
+                topics=len(model.topics),
+                nmi=float(normalized_mutual_info_score(gold, found)) if docs else 0.0,
+                ari=float(adjusted_rand_score(gold, found)) if docs else 0.0,
+                seconds=seconds,
+            )
+        )
+    return TopicEvaluation(path, len(posts), len(set(gold)), results)
+
+
+def _topic_of(model: TopicModel, count: int) -> list[int]:
+    """The topic number of each doc key 0..count-1."""
+    found = [-1] * count
+    for number, topic in enumerate(model.topics):
+        for key in topic.keys:
+            found[key] = number
+    return found
+
+
+def format_topic_report(ev: TopicEvaluation) -> str:
+    """A plain-text report: agreement of each method's topics with the labelled ones."""
+    lines = [
+        f"Topic evaluation of {ev.path}",
+        f"{ev.posts} rows with a topic label, {ev.labels} labelled topics;"
+        " each method chooses its number of topics",
+        "",
+        _table(
+            ["method", "topics", "NMI", "ARI", "seconds"],
+            [
+                [r.method, str(r.topics), _f(r.nmi), _f(r.ari), f"{r.seconds:.2f}"]
+                for r in ev.results
+            ],
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def _headline(c: Comparison) -> list[str]:
     """One row of the headline table."""
     return [
@@ -280,7 +366,8 @@ def main(argv: Sequence[str]) -> int:
         print("usage: python -m listener.analysis.evaluation FILE", file=sys.stderr)
         return 2
     try:
-        print(format_sentiment_report(evaluate_sentiment(Path(argv[0]))), end="")
+        print(format_sentiment_report(evaluate_sentiment(Path(argv[0]))))
+        print(format_topic_report(evaluate_topics(Path(argv[0]))), end="")
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

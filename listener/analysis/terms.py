@@ -1,4 +1,4 @@
-"""Pull the words that say what a post is about: unigrams, bigrams and hashtags.
+"""Pull the words that say what posts are about (unigrams, bigrams, hashtags) and show them.
 
 Topic labels and emerging-theme detection count the same terms, so both go
 through :func:`terms`::
@@ -17,13 +17,28 @@ Rules, all regex-based so a week of posts takes seconds:
 - hashtags are kept as ``#tag`` (lowercase); they never join a bigram;
 - a bigram joins two kept words separated only by spaces or a hyphen: a
   stopword, a removed token or any other punctuation between them breaks it.
+
+To show ranked terms to people, :func:`fold` merges plural forms
+("standing charges" and "standing charge"), :func:`readable` drops terms
+that repeat a better one, :func:`display_case` restores "NHS" and "GP", and
+:func:`spelled_hashtags` finds "#EnergyBills" for "#energybills".
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = ["STOPWORDS", "hashtags", "terms"]
+__all__ = [
+    "STOPWORDS",
+    "display_case",
+    "fold",
+    "hashtags",
+    "readable",
+    "spelled_hashtags",
+    "terms",
+]
 
 # scikit-learn's English list without the words that carry policy meaning
 # ("bill", "fire", "system", "interest", "call", "full", "top"...), plus the
@@ -111,3 +126,65 @@ def hashtags(text: str) -> list[str]:
     for tag in _HASHTAG.findall(text):
         seen.setdefault(tag.lower(), f"#{tag}")
     return list(seen.values())
+
+
+def spelled_hashtags(texts: Iterable[str]) -> dict[str, str]:
+    """Lowercased hashtag -> the spelling the texts use most, first seen on ties."""
+    spellings: dict[str, Counter[str]] = {}
+    for text in texts:
+        for tag in hashtags(text):
+            spellings.setdefault(tag.lower(), Counter())[tag] += 1
+    return {tag: counter.most_common(1)[0][0] for tag, counter in spellings.items()}
+
+
+def fold(term: str) -> str:
+    """A key shared by a term's singular and plural forms: "heat pumps" -> "heat pump"."""
+    if term.startswith("#"):
+        return term
+    return " ".join(_singular(word) for word in term.split(" "))
+
+
+def _singular(word: str) -> str:
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1]
+
+
+def readable(ranked: Sequence[str], support: Mapping[str, float]) -> list[str]:
+    """Ranked terms without repeats: a bigram used at least half as often replaces its word.
+
+    ``support`` says how many posts use each term. "heat" then "heat pump"
+    gives "heat pump" when at least half the posts saying "heat" say
+    "heat pump"; a word or bigram sharing a word with a kept bigram is dropped.
+    """
+    kept: list[str] = []
+    for term in ranked:
+        words = term.split(" ")
+        if len(words) == 1:
+            if not any(term in k.split(" ") for k in kept):
+                kept.append(term)
+            continue
+        inside = [k for k in kept if k in words]
+        if any(set(k.split(" ")) & set(words) for k in kept if " " in k):
+            continue  # "boiler upgrade" after "upgrade scheme" says nothing new
+        if not inside:
+            kept.append(term)
+        elif all(support.get(term, 0) >= 0.5 * support.get(k, 0) for k in inside):
+            # The bigram takes the place of the first word it contains; the other goes.
+            kept[kept.index(inside[0])] = term
+            kept = [k for k in kept if k not in inside]
+    return kept
+
+
+def display_case(term: str, texts: Iterable[str]) -> str:
+    """``term`` as the texts write it when that is not plain lower or sentence case ("NHS")."""
+    pattern = re.compile(
+        r"(?<![\w#@])" + r"[\s-]+".join(map(re.escape, term.split(" "))) + r"(?!\w)", re.I
+    )
+    forms = Counter(found for text in texts for found in pattern.findall(text))
+    if not forms:
+        return term
+    form = forms.most_common(1)[0][0]
+    return form if form not in (form.lower(), form.capitalize()) else term
