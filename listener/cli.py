@@ -163,13 +163,16 @@ def analyze(
         typer.Option(help="Processes to score with (default: $LISTENER_WORKERS or all cores)."),
     ] = None,
 ) -> None:
-    """Detect languages, then score and model whatever is pending."""
-    from listener import jobs
+    """Detect languages, score sentiment, then find voices and topics for whatever changed."""
+    from listener import insight, jobs
+    from listener.configfile import load_config
 
     settings = _settings()
+    config = load_config(settings.config)
+    engine = _engine(settings)
     with err.status("detecting languages…") as status:
         report = jobs.analyze(
-            _engine(settings),
+            engine,
             workers=workers or settings.workers,
             on_batch=lambda r: status.update(
                 f"scoring sentiment… {r.scored:,} posts"
@@ -185,6 +188,16 @@ def analyze(
         f"{report.not_english:,} posts in other languages left unscored"
         + (f" ({languages})" if languages else ""),
         markup=False,  # language codes come from the platforms
+    )
+    with err.status("finding voices and topics…"):
+        found = insight.analyze_insight(engine, config)
+    modelled = ", ".join(f"{dept} {week} ({n})" for dept, week, n in found.weeks_modelled)
+    err.print(
+        f"voices: {found.authors_classified:,} accounts given a new kind; topics: "
+        f"{len(found.weeks_modelled)} department-weeks modelled"
+        + (f" ({modelled})" if modelled else "")
+        + f", {found.weeks_current} unchanged",
+        markup=False,
     )
 
 

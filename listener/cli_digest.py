@@ -86,3 +86,63 @@ def show(
         context, out_dir=out, sender=config.digest.sender, recipients=recipients
     ):
         print(path)
+
+
+@digest_app.command("send")
+def send(
+    week: WeekOption,
+    department: DepartmentOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show who would get what; send nothing.")
+    ] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option("--retry-failed", help="Send again to recipients whose server refused (5xx)."),
+    ] = False,
+) -> None:
+    """Send each department's digest for the week to its recipients, once each.
+
+    Exits 1 if any recipient failed, 75 if some were deferred for a later retry.
+    """
+    from listener import insight
+    from listener.cli import _engine, _settings, err
+    from listener.configfile import load_config
+    from listener.digest import deliver
+    from listener.digest.smtpurl import parse_smtp_url
+    from listener.errors import ConfigError
+    from listener.output import visible
+    from listener.weeks import parse_week
+
+    settings = _settings()
+    config = load_config(settings.config)
+    engine = _engine(settings)
+    chosen = parse_week(week)
+    if not dry_run and settings.smtp_url is None:
+        raise ConfigError("LISTENER_SMTP_URL is not set: say which SMTP server sends the digest")
+    smtp = None if dry_run else parse_smtp_url(settings.smtp_url)  # type: ignore[arg-type]
+    departments = insight.departments_for(engine, department)
+    with err.status(f"preparing digests for {chosen.label}…"):
+        batches = insight.digest_batches(engine, chosen, departments, config=config)
+    if dry_run:
+        for plan in deliver.plan_digests(engine, batches):
+            detail = f" ({visible(plan.detail)})" if plan.detail else ""
+            print(f"{plan.department}\t{plan.recipient}\t{plan.action}{detail}\t{plan.subject}")
+        return
+    if retry_failed:
+        for dept, recipient in deliver.requeue_failed(engine, batches):
+            err.print(f"{dept} {recipient}: failed delivery requeued", markup=False)
+    assert smtp is not None
+    report = deliver.send_digests(engine, batches, smtp=smtp)
+    for outcome in report.outcomes:
+        detail = f" ({visible(outcome.detail)})" if outcome.detail else ""
+        print(f"{outcome.department}\t{outcome.recipient}\t{outcome.result}{detail}")
+    if report.unreachable:
+        err.print(f"SMTP server unreachable: {visible(report.unreachable)}", markup=False)
+    err.print(
+        f"{chosen.label}: {report.sent} sent, {report.already_sent} already sent, "
+        f"{report.deferred} deferred, {report.failed} failed"
+    )
+    if report.failed:
+        raise typer.Exit(1)
+    if report.deferred or report.in_progress:
+        raise typer.Exit(75)

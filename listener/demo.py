@@ -7,16 +7,18 @@ from pathlib import Path
 
 from rich.console import Console
 
-from listener import jobs, output
+from listener import insight, jobs, output
 from listener.collectors.csvfile import CsvOptions, parse_mapping
 from listener.configfile import load_config
 from listener.query import parse
 from listener.settings import Settings
 from listener.store.db import create_engine
 from listener.store.queries import SearchFilters, posts_per_department, search, store_counts
+from listener.weeks import parse_week
 
 SAMPLE = resources.files("listener") / "sample"
 CONSULTATION_MAP = "id=response_id,text=response_text,created_at=submitted_at,author=organisation"
+DEMO_WEEK = "2026-W47"  # the last full week of the sample data
 DEMO_SEARCHES = (
     ('"junior doctors" (strike OR walkout)', "dhsc"),
     ("#EnergyBills standing charge", None),
@@ -31,7 +33,8 @@ def run_demo(*, database: Path, settings: Settings, console: Console) -> None:
     engine = create_engine(f"sqlite:///{database}")
     jobs.init_database(engine)
     console.print(f"[bold]1. database[/] {database} created")
-    report = jobs.sync_config(engine, load_config(settings.config))
+    config = load_config(settings.config)
+    report = jobs.sync_config(engine, config)
     added = [line.split(" ", 1)[0] for line in report.added]
     console.print(
         f"[bold]2. config[/] {settings.config}: {added.count('department')} departments, "
@@ -53,6 +56,12 @@ def run_demo(*, database: Path, settings: Settings, console: Console) -> None:
         f"[bold]5. analyze[/] {scored.scored:,} posts scored ({scored.reused:,} reposts "
         f"reused a score), {scored.not_english} in other languages"
     )
+    found = insight.analyze_insight(engine, config)
+    topics = sum(n for _, _, n in found.weeks_modelled)
+    console.print(
+        f"   insight: {found.authors_classified:,} accounts given a kind of voice; "
+        f"{topics} topics across {len(found.weeks_modelled)} department-weeks"
+    )
     with engine.connect() as conn:
         counts = store_counts(conn)
         per_department = posts_per_department(conn)
@@ -66,6 +75,19 @@ def run_demo(*, database: Path, settings: Settings, console: Console) -> None:
             filters = SearchFilters(department=department, limit=5)
             results = list(search(conn, parse(query), filters))
             output.write_table(results, Console(highlight=False))
+    out = database.parent / "demo-digests"
+    number = 6 + len(DEMO_SEARCHES)
+    console.print(f"[bold]{number}. digest[/] listener digest build --week {DEMO_WEEK} --out {out}")
+    for dept in insight.departments_for(engine, None):
+        _, digest = insight.build_digest(engine, dept, parse_week(DEMO_WEEK), config=config)
+        paths = insight.write_digest(
+            digest,
+            out_dir=out,
+            sender=config.digest.sender,
+            recipients=insight.recipients_of(engine, dept),
+        )
+        html = next(p for p in paths if p.suffix == ".html")
+        console.print(f"   {dept.slug}: {digest.summary[0]} {html}", highlight=False)
     console.print(
         f"\nDone. Explore it yourself: LISTENER_DATABASE_URL=sqlite:///{database} "
         "listener search '#NHS'"

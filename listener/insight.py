@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -27,6 +28,10 @@ from listener.store import weekly
 from listener.store.db import write_transaction
 from listener.store.scores import SCORED_LANGS
 from listener.weeks import Week, local_date, week_containing
+
+if TYPE_CHECKING:
+    from listener.digest.deliver import DeliveryReport, DigestBatch
+    from listener.digest.smtpurl import SmtpConfig
 
 EARLIER_WEEKS = 4  # emerging themes compare with this many weeks before
 TRAILING_DAYS = 28
@@ -186,6 +191,7 @@ def week_facts(
         previous=_totals(prev_times),
         topics=topics,
         themes=emerging_terms(current, before, weeks=EARLIER_WEEKS, limit=THEMES),
+        earlier_posts=len(before),
         hashtag_case=case,
         spikes=find_spikes(day_counts, week=week.days),
         amplified=amplified,
@@ -280,3 +286,84 @@ def archived_digest(engine: sa.Engine, digest_id: int) -> DigestContext:
 
     with engine.connect() as conn:
         return store_digests.load(conn, digest_id)
+
+
+def digest_batches(
+    engine: sa.Engine,
+    week: Week,
+    departments: Sequence[weekly.Department],
+    *,
+    config: ListenerConfig,
+) -> list[DigestBatch]:
+    """Each department's newest archived digest for the week (built now if there is none)."""
+    from listener.digest.deliver import DigestBatch
+    from listener.digest.render import render, to_email
+    from listener.store import digests as store_digests
+
+    batches = []
+    for department in departments:
+        with engine.connect() as conn:
+            digest_id = store_digests.latest(conn, department.id, week.label)
+        if digest_id is None:
+            digest_id, context = build_digest(engine, department, week, config=config)
+        else:
+            context = archived_digest(engine, digest_id)
+        rendered = render(context)
+        batches.append(
+            DigestBatch(
+                department_id=department.id,
+                department=department.slug,
+                week=week.label,
+                digest_id=digest_id,
+                recipients=recipients_of(engine, department),
+                compose=lambda to, r=rendered: to_email(  # type: ignore[misc]
+                    r, sender=config.digest.sender, recipients=[to]
+                ),
+            )
+        )
+    return batches
+
+
+# The digest goes out on Monday at 07:00 London time for the week just ended.
+DIGEST_HOUR = 7
+
+
+def due_week(now: datetime) -> Week:
+    """The newest week whose digest is due at `now` (last week from Monday 07:00 London)."""
+    current = week_containing(local_date(now))
+    due_at = current.start + timedelta(hours=DIGEST_HOUR)
+    return current.shifted(-1) if now >= due_at else current.shifted(-2)
+
+
+def run_weekly_digests(
+    engine: sa.Engine, *, config: ListenerConfig, smtp: SmtpConfig | None, now: datetime
+) -> DeliveryReport | None:
+    """The scheduler's digest job: build and send the due week's digests, once per recipient.
+
+    Departments whose recipients all have the digest (or a refusal) are skipped without
+    rebuilding; without an SMTP server the digests are built and archived only.
+    """
+    from listener.digest.deliver import DeliveryReport, send_digests
+    from listener.store import deliveries
+    from listener.store import digests as store_digests
+
+    week = due_week(now)
+    waiting = []
+    for department in departments_for(engine, None):
+        with engine.connect() as conn:
+            settled = {
+                r
+                for r, row in deliveries.rows_for(
+                    conn, department_id=department.id, week=week.label
+                ).items()
+                if row.status in ("sent", "failed")
+            }
+            built = store_digests.latest(conn, department.id, week.label) is not None
+        people = recipients_of(engine, department)
+        if built and (smtp is None or set(people) <= settled):
+            continue
+        waiting.append(department)
+    batches = digest_batches(engine, week, waiting, config=config)
+    if smtp is None:
+        return None
+    return send_digests(engine, batches, smtp=smtp) if batches else DeliveryReport()

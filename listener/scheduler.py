@@ -11,7 +11,12 @@ Jobs (APScheduler 3.11, in-process threads, all coalesced, never overlapping):
 - ``analyze``: scores whatever is pending. A finished collection wakes it at
   once; it also runs every `ANALYZE_EVERY` as a backstop for a wake-up that
   arrived while it was already running (max_instances=1 skips that one).
-- `later_jobs`: the hook where retention and digest jobs will be registered.
+- ``digest``: every Monday at 07:00 Europe/London, build and send each department's
+  digest for the week just ended. It also runs once when the service starts, so a
+  Monday missed while the service was down is caught up once (the delivery ledger
+  makes every run after the first a no-op); ``digest-retry`` runs it every
+  `DIGEST_RETRY_EVERY` to resend what a server deferred (4xx) or a crash interrupted.
+- `later_jobs`: the hook where the retention job will be registered.
 
 Only the holder of the lease (`listener.lease`) runs jobs; a second service
 waits as a standby and polls the lease. SIGTERM or SIGINT stops new jobs,
@@ -39,6 +44,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from listener.collectors.http import Clock
@@ -50,11 +57,14 @@ if TYPE_CHECKING:
 
     from listener.collectors.base import Collector
     from listener.configfile import ListenerConfig
+    from listener.digest.smtpurl import SmtpConfig
     from listener.settings import Settings
 
 log = logging.getLogger("listener.scheduler")
 
 ANALYZE_JOB = "analyze"
+DIGEST_JOB = "digest"
+DIGEST_RETRY_EVERY = timedelta(minutes=30)
 ANALYZE_EVERY = timedelta(minutes=10)
 # APScheduler 3.x skips a run that is more than 1 s late by default. With coalesce the
 # only run time considered is the latest missed one, less than one interval old, so a
@@ -66,6 +76,7 @@ THREADS = 8
 
 CollectorBuilder = Callable[[Sequence[str]], Mapping[str, "Collector"]]
 Analyzer = Callable[[sa.Engine, Callable[[], None]], object]  # (engine, checkpoint)
+Digester = Callable[[sa.Engine, datetime], object]  # (engine, now)
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,7 @@ class JobDeps:
     build: CollectorBuilder  # source names -> collectors, built afresh for each run
     analyze: Analyzer
     stopping: threading.Event = field(default_factory=threading.Event)
+    digest: Digester | None = None  # None: no digest jobs
 
     def checkpoint(self, *_: object) -> None:
         """Called after each committed page or batch: stop here if the service is stopping."""
@@ -101,7 +113,7 @@ class JobSpec:
     """A job to register: its id, when it runs, and what it calls."""
 
     id: str
-    trigger: IntervalTrigger
+    trigger: BaseTrigger
     func: Callable[..., object]
     args: tuple[Any, ...] = ()
     misfire_grace: timedelta = MIN_MISFIRE_GRACE
@@ -109,8 +121,22 @@ class JobSpec:
 
 
 def later_jobs(deps: JobDeps) -> list[JobSpec]:
-    """Hook for jobs still to come (retention purges, weekly digests): none yet."""
-    return []
+    """The weekly digest jobs (when the service sends digests); retention will join them."""
+    if deps.digest is None:
+        return []
+    monday = CronTrigger(day_of_week="mon", hour=7, minute=0, timezone="Europe/London")
+    retry = IntervalTrigger(seconds=DIGEST_RETRY_EVERY.total_seconds(), timezone=UTC)
+    return [
+        JobSpec(DIGEST_JOB, monday, digest_job, (deps,), misfire_grace=timedelta(hours=12)),
+        JobSpec(
+            f"{DIGEST_JOB}-retry",
+            retry,
+            digest_job,
+            (deps,),
+            DIGEST_RETRY_EVERY,
+            run_at_start=False,
+        ),
+    ]
 
 
 # --- the jobs ------------------------------------------------------------------------------
@@ -155,11 +181,42 @@ def analyze_job(deps: JobDeps) -> None:
     _event("job.end", job=ANALYZE_JOB, status="ok", seconds=round(time.monotonic() - started, 1))
 
 
-def run_analysis(engine: sa.Engine, checkpoint: Callable[[], None], *, workers: int | None) -> None:
-    """The real analyzer: `listener.jobs.analyze`, stopping between committed batches."""
-    from listener import jobs
+def digest_job(deps: JobDeps) -> None:
+    """Build and send the due week's digests; the ledger makes repeats no-ops."""
+    assert deps.digest is not None
+    started = time.monotonic()
+    _event("job.start", job=DIGEST_JOB)
+    try:
+        report = deps.digest(deps.engine, datetime.now(UTC))
+    except Exception as exc:
+        _event("job.end", job=DIGEST_JOB, status="error", error=exc)
+        raise
+    counts = {}
+    for name in ("sent", "already_sent", "deferred", "failed"):
+        counts[name] = getattr(report, name, 0)
+    _event(
+        "job.end",
+        job=DIGEST_JOB,
+        status="ok",
+        seconds=round(time.monotonic() - started, 1),
+        **counts,
+    )
+
+
+def run_analysis(
+    engine: sa.Engine,
+    checkpoint: Callable[[], None],
+    *,
+    workers: int | None,
+    config: ListenerConfig,
+) -> None:
+    """The real analyzer: sentiment in committed batches (stoppable between them), then
+    voices and topics."""
+    from listener import insight, jobs
 
     jobs.analyze(engine, workers=workers, on_batch=lambda _report: checkpoint())
+    checkpoint()
+    insight.analyze_insight(engine, config)
 
 
 # --- the scheduler -------------------------------------------------------------------------
@@ -244,10 +301,13 @@ def run_service(settings: Settings, *, console: Console) -> None:
 
     from listener.collectors.registry import build_collectors
     from listener.configfile import load_config
+    from listener.digest.smtpurl import parse_smtp_url
     from listener.store.db import create_engine
     from listener.store.migrate import require_current
 
     config = load_config(settings.config)
+    # A malformed LISTENER_SMTP_URL stops the service at once, not at 07:00 next Monday.
+    smtp = parse_smtp_url(settings.smtp_url) if settings.smtp_url is not None else None
     engine = create_engine(settings.database_url)
     require_current(engine)
     stopping = threading.Event()
@@ -255,11 +315,20 @@ def run_service(settings: Settings, *, console: Console) -> None:
         engine,
         stopping=stopping,
         build=lambda names: build_collectors(config, names=names, clock=stoppable_clock(stopping)),
-        analyze=partial(run_analysis, workers=settings.workers),
+        analyze=partial(run_analysis, workers=settings.workers, config=config),
+        digest=partial(_send_digests, config=config, smtp=smtp),
     )
     configure_logging()
     with stop_on_signals(deps.stopping):
         serve(schedule_from_config(config), deps, console=console, timings=Timings())
+
+
+def _send_digests(
+    engine: sa.Engine, now: datetime, *, config: ListenerConfig, smtp: SmtpConfig | None
+) -> object:
+    from listener import insight
+
+    return insight.run_weekly_digests(engine, config=config, smtp=smtp, now=now)
 
 
 def serve(schedule: Schedule, deps: JobDeps, *, console: Console, timings: Timings) -> None:

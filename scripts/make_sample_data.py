@@ -3621,6 +3621,10 @@ class Generator:
             if p.label.startswith("noise"):
                 base *= 0.6
             likes = int(rng.lognormvariate(math.log(base), 0.8)) + 3 * p.n_rt + p.n_reply
+            if p.label == "hostile":
+                # It went viral: among the week's most engaged, so the digest quotes it
+                # (and has to escape it).
+                likes = 1180
             rts = p.n_rt + int(likes * rng.uniform(0.03, 0.2))
             p.metrics = {
                 "retweet_count": rts,

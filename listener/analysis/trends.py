@@ -22,6 +22,8 @@ MIN_THEME_POSTS = 4
 MIN_THEME_AUTHORS = 3
 # z-score of the log-odds ratio: 1.96 is the conventional 95% two-sided cut.
 MIN_THEME_Z = 1.96
+# Without this many posts in the earlier weeks there is nothing to rise against.
+MIN_HISTORY_POSTS = 20
 # Total pseudo-count of the prior, spread over terms in proportion to their overall use.
 PRIOR_MASS = 500.0
 
@@ -57,7 +59,7 @@ def emerging_terms(
     now_counts, authors = _document_counts(current)
     before_counts, _ = _document_counts(earlier)
     n_now, n_before = len(current), len(earlier)
-    if not n_now:
+    if not n_now or n_before < MIN_HISTORY_POSTS:
         return []
     total = now_counts + before_counts
     total_n = sum(total.values())

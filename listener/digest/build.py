@@ -43,6 +43,7 @@ class WeekFacts:
     previous: tuple[int, float | None]  # last week's posts and mean compound
     topics: Sequence[StoredTopic]
     themes: Sequence[EmergingTerm]
+    earlier_posts: int  # original posts in the weeks themes are compared with
     hashtag_case: Mapping[str, str]  # "#energybills" -> "#EnergyBills"
     spikes: Sequence[DaySpike]
     amplified: Mapping[int, int]  # author id -> reposts and quotes of their posts this week

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from listener.analysis.trends import MIN_HISTORY_POSTS
 from listener.digest import context as ctx
 from listener.store.weekly import RunRow
 
@@ -83,4 +84,9 @@ def _gaps(facts: WeekFacts) -> list[str]:
         gaps.append(f"{source} failed on every run this week: its posts are missing.")
     if not facts.posts:
         gaps.append("No posts matched this department's watches this week.")
+    if facts.posts and facts.earlier_posts < MIN_HISTORY_POSTS:
+        gaps.append(
+            "Too little history to find emerging themes: they compare this week with the"
+            " four weeks before it."
+        )
     return gaps

@@ -191,7 +191,7 @@ def post_times(
         )
         .where(*_in_week(department_id, start, end))
     )
-    yield from conn.execute(query).tuples()
+    yield from conn.execute(query)
 
 
 def week_fingerprint(
@@ -324,7 +324,7 @@ def authors(conn: sa.Connection) -> Iterator[tuple[int, str, str, str, str, str,
         AUTHORS.c.verified_type,
         AUTHORS.c.kind,
     ).order_by(AUTHORS.c.id)
-    yield from conn.execute(query).tuples()
+    yield from conn.execute(query)
 
 
 def set_author_kinds(conn: sa.Connection, kinds: dict[int, str]) -> None:

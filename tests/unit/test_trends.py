@@ -30,7 +30,13 @@ def test_a_handful_of_uses_is_not_enough() -> None:
 
 
 def test_no_posts_this_week_means_no_themes() -> None:
-    assert emerging_terms([], uses([{"nhs"}] * 10), weeks=4) == []
+    assert emerging_terms([], uses([{"nhs"}] * 100), weeks=4) == []
+
+
+def test_without_earlier_weeks_nothing_can_be_said_to_rise() -> None:
+    current = uses([{"nhs", "strike"}] * 50)
+    assert emerging_terms(current, uses([{"nhs"}] * 19), weeks=4) == []
+    assert emerging_terms(current, uses([{"nhs"}] * 20), weeks=4)
 
 
 WEEK = [date(2026, 11, 9) + timedelta(days=n) for n in range(7)]
