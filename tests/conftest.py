@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -112,3 +113,19 @@ def make_post(native_id: str, text: str, **fields: object) -> PostItem:
     }
     defaults.update(fields)
     return PostItem(native_id=native_id, text=text, **defaults)  # type: ignore[arg-type]
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright cannot download browsers here
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium driven by Playwright, shared by a module's tests."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield chromium
+        chromium.close()

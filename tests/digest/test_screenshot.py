@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from listener.digest.render import render, write_files
+from tests.conftest import CHROMIUM
 from tests.digest.factories import IMG_ONERROR, SCRIPT, make_context, make_empty_context
 
-CHROMIUM = Path("/usr/bin/chromium")
 SENDER = "Listener digests <digests@listener.example.gov.uk>"
 # Read at import: the suite's autouse fixture clears LISTENER_* variables before each test.
 _SCREENSHOT_DIR = os.environ.get("LISTENER_SCREENSHOT_DIR", "")
@@ -27,22 +26,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def screenshot_dirs(tmp_path: Path) -> list[Path]:
     return [tmp_path / "shots", *([Path(_SCREENSHOT_DIR)] if _SCREENSHOT_DIR else [])]
 
 
-def _open(browser: Any, html: Path, dialogs: list[str]) -> Any:
+def open_page(browser: Any, html: Path, dialogs: list[str]) -> Any:
     page = browser.new_page(viewport={"width": 720, "height": 1000})
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(html.as_uri())
@@ -50,7 +39,7 @@ def _open(browser: Any, html: Path, dialogs: list[str]) -> Any:
     return page
 
 
-def _save(page: Any, dirs: list[Path], name: str) -> None:
+def save_screenshot(page: Any, dirs: list[Path], name: str) -> None:
     first = dirs[0] / name
     first.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(first), full_page=True)
@@ -72,7 +61,7 @@ def test_digest_renders_in_chromium_light_and_dark_and_no_post_runs(
         recipients=["energy-insight@desnz.example.gov.uk"],
     )
     dialogs: list[str] = []
-    page = _open(browser, paths[0], dialogs)
+    page = open_page(browser, paths[0], dialogs)
 
     assert page.title() == "Weekly insight: Department for Energy Security and Net Zero, 2026-W47"
     assert page.get_by_role("heading", level=1).inner_text().startswith("Department for Energy")
@@ -82,14 +71,14 @@ def test_digest_renders_in_chromium_light_and_dark_and_no_post_runs(
     widths = page.locator("img").evaluate_all("images => images.map(i => i.naturalWidth)")
     assert widths == [1200, 1200]
     assert page.evaluate("document.documentElement.scrollWidth") <= 720  # nothing overflows
-    _save(page, screenshot_dirs, "digest-light.png")
+    save_screenshot(page, screenshot_dirs, "digest-light.png")
 
     page.emulate_media(color_scheme="dark")
     card = page.locator(".dm-card").first
     assert card.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(27, 29, 30)"
     heading = page.locator("#topics")
     assert heading.evaluate("el => getComputedStyle(el).color") == "rgb(243, 242, 241)"
-    _save(page, screenshot_dirs, "digest-dark.png")
+    save_screenshot(page, screenshot_dirs, "digest-dark.png")
     page.close()
     assert dialogs == []
 
@@ -102,11 +91,11 @@ def test_empty_week_renders_in_chromium(
         render(context), context, out_dir=tmp_path / "out", sender=SENDER, recipients=[]
     )
     dialogs: list[str] = []
-    page = _open(browser, paths[0], dialogs)
+    page = open_page(browser, paths[0], dialogs)
 
     assert page.get_by_text("No spikes this week.").is_visible()
     widths = page.locator("img").evaluate_all("images => images.map(i => i.naturalWidth)")
     assert widths and all(width > 0 for width in widths)
-    _save(page, screenshot_dirs, "digest-empty.png")
+    save_screenshot(page, screenshot_dirs, "digest-empty.png")
     page.close()
     assert dialogs == []

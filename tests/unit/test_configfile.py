@@ -216,7 +216,7 @@ def test_unknown_key_lists_the_expected_ones() -> None:
 
 def test_unknown_top_level_key() -> None:
     assert error_for(DEPARTMENT + "source: {}\n") == (
-        "listener.yaml:4: unknown key 'source' (expected one of: departments, sources)"
+        "listener.yaml:4: unknown key 'source' (expected one of: departments, sources, voices, digest)"
     )
 
 
@@ -443,3 +443,17 @@ def test_effective_config_fills_defaults_and_formats_intervals() -> None:
         "credentials": {},
         "instances": [],
     }
+
+
+def test_voices_and_digest_sections_are_validated_with_their_line() -> None:
+    text = DEPARTMENT + "voices:\n  mp:\n    x: ['not a handle!']\n"
+    assert error_for(text) == (
+        "listener.yaml:6: voices.mp.x[0]: malformed X account 'not a handle!'"
+        " (letters, digits and _, up to 15)"
+    )
+    assert error_for(DEPARTMENT + "digest:\n  sender: nobody\n") == (
+        "listener.yaml:5: digest.sender: malformed email address 'nobody' (expected name@domain)"
+    )
+    assert error_for(DEPARTMENT + "voices:\n  pundit: {}\n").startswith(
+        "listener.yaml:5: voices: unknown key 'pundit' (expected one of: mp, journalist,"
+    )
