@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench clean
 
+FRONTEND := listener/web/static/govuk/.built
+
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("listener needs Python 3.11 or newer, found " + sys.version.split()[0] if sys.version_info < (3, 11) else 0)'
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +23,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -c "from listener.analysis.embeddings import default_embedder; default_embedder()"
 	touch $(STAMP)
 
-demo: $(STAMP)
+# GOV.UK Frontend (and axe-core for the accessibility tests) from the npm registry,
+# pinned by package-lock.json; built into the package's static folder, never committed.
+$(FRONTEND): package.json package-lock.json scripts/build_frontend.py
+	npm ci --no-audit --no-fund --loglevel=error
+	$(PYTHON) scripts/build_frontend.py
+	touch $(FRONTEND)
+
+demo: $(STAMP) $(FRONTEND)
 	$(BIN)/listener demo
 
-test: $(STAMP)
+test: $(STAMP) $(FRONTEND)
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -36,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.bench_import --posts 100000 --engine both
 
 clean:
-	rm -rf $(VENV) data/demo.db data/demo.db-wal data/demo.db-shm
+	rm -rf $(VENV) node_modules listener/web/static/govuk data/demo.db data/demo.db-wal data/demo.db-shm

@@ -295,3 +295,81 @@ class Delivery(SQLModel, table=True):
     last_error: str = Field(default="", max_length=1000)
     updated_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True)
+
+
+class User(SQLModel, table=True):
+    """Someone who signs in to the web app or calls the API."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True)  # stored lower-case
+    password_hash: str = Field(default="", max_length=200)  # argon2; "" for single sign-on only
+    role: str = Field(max_length=16)  # admin | editor | viewer
+    active: bool = True
+    created_at: datetime = _ts()
+    last_sign_in_at: datetime | None = _ts(nullable=True)
+
+
+class UserDepartment(SQLModel, table=True):
+    """The departments an editor or viewer may see (admins see every one)."""
+
+    __tablename__ = "user_departments"
+
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", primary_key=True)
+    department_id: int = Field(
+        foreign_key="departments.id", ondelete="CASCADE", primary_key=True, index=True
+    )
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds the token, the database only its hash."""
+
+    __tablename__ = "web_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts(index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the JSON API; only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _ts()
+    last_used_at: datetime | None = _ts(nullable=True)
+    revoked_at: datetime | None = _ts(nullable=True)
+
+
+class SignInAttempt(SQLModel, table=True):
+    """Failed sign-ins, for throttling guessed passwords."""
+
+    __tablename__ = "sign_in_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=400, index=True)  # "email:..." or "ip:..."
+    at: datetime = _ts(index=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """The audit log: append-only, each entry carrying the hash of the one before it."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(index=True)
+    actor: str = Field(max_length=320)  # an email, or "cli:<os user>", or "system"
+    action: str = Field(max_length=64, index=True)  # e.g. watch.add, sign_in, export
+    department_id: int | None = Field(default=None, index=True)
+    target: str = Field(default="", max_length=1000)
+    detail: dict[str, Any] | None = _json()
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

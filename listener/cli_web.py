@@ -1,0 +1,67 @@
+"""`listener serve` and `listener users`: the web app and its accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+users_app = typer.Typer(help="Manage web app accounts.", no_args_is_help=True)
+MIN_PASSWORD = 12
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the web app and JSON API."""
+    import uvicorn
+
+    from listener.cli import _engine, _settings
+    from listener.configfile import load_config
+    from listener.web.app import create_app
+
+    settings = _settings()
+    config = load_config(settings.config)
+    app = create_app(settings, engine=_engine(settings), web_url=config.digest.web_url)
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="info")
+
+
+@users_app.command("add")
+def add(
+    email: Annotated[str, typer.Argument(help="The person's email address (their sign-in name).")],
+    role: Annotated[str, typer.Option(help="admin, editor or viewer.")],
+    department: Annotated[
+        list[str] | None,
+        typer.Option("--department", help="A department they may see (repeatable)."),
+    ] = None,
+    password_file: Annotated[
+        Path | None,
+        typer.Option(help="Read the password from the first line of this file (else prompt)."),
+    ] = None,
+) -> None:
+    """Create an account, or update its role, departments and password."""
+    from listener import accounts
+    from listener.cli import _engine, _settings, err
+    from listener.errors import UserError
+
+    if password_file is not None:
+        try:
+            password = password_file.read_text().splitlines()[0]
+        except (OSError, IndexError):
+            raise UserError(
+                f"--password-file: cannot read a password from {password_file}"
+            ) from None
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password must be at least {MIN_PASSWORD} characters")
+    created = accounts.add_user(
+        _engine(_settings()),
+        email=email,
+        role=role,
+        departments=department or [],
+        password=password,
+    )
+    err.print(f"{email}: {'created' if created else 'updated'} ({role})", markup=False)
