@@ -241,11 +241,22 @@ def collect(
 
 
 @app.command()
-def run() -> None:
-    """The service: scheduled collection and analysis; a second one waits as a standby."""
+def run(
+    no_web: Annotated[bool, typer.Option("--no-web", help="Run the scheduler only.")] = False,
+    host: Annotated[str, typer.Option(help="Web app address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Web app port.")] = 8000,
+) -> None:
+    """The service: scheduled collection, analysis and digests, and the web app (unless
+    --no-web); a second one waits as a standby scheduler."""
+    from contextlib import nullcontext
+
+    from listener.cli_web import web_in_background
     from listener.scheduler import run_service
 
-    run_service(_settings(), console=err)
+    settings = _settings()
+    web = nullcontext() if no_web else web_in_background(settings, host=host, port=port)
+    with web:
+        run_service(settings, console=err)
 
 
 def _day(value: str | None, option: str, *, end: bool = False) -> datetime | None:

@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from listener.settings import Settings
+
 users_app = typer.Typer(help="Manage web app accounts.", no_args_is_help=True)
 MIN_PASSWORD = 12
+
+
+def _app(settings: Settings) -> FastAPI:
+    from listener.cli import _engine
+    from listener.configfile import load_config
+    from listener.web.app import create_app
+
+    config = load_config(settings.config)
+    return create_app(settings, engine=_engine(settings), web_url=config.digest.web_url)
+
+
+@contextmanager
+def web_in_background(settings: Settings, *, host: str, port: int) -> Iterator[None]:
+    """Serve the web app from a thread while the caller runs (the scheduler, in `listener run`)."""
+    import threading
+
+    import uvicorn
+
+    config = uvicorn.Config(
+        _app(settings), host=host, port=port, proxy_headers=True, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="web", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def serve(
@@ -18,14 +54,9 @@ def serve(
     """Run the web app and JSON API."""
     import uvicorn
 
-    from listener.cli import _engine, _settings
-    from listener.configfile import load_config
-    from listener.web.app import create_app
+    from listener.cli import _settings
 
-    settings = _settings()
-    config = load_config(settings.config)
-    app = create_app(settings, engine=_engine(settings), web_url=config.digest.web_url)
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="info")
+    uvicorn.run(_app(_settings()), host=host, port=port, proxy_headers=True, log_level="info")
 
 
 @users_app.command("add")
