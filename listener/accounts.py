@@ -33,8 +33,10 @@ def add_user(
     missing = [slug for slug in departments if slug not in known]
     if missing:
         raise NotFoundError(f"--department: no department {missing[0]!r}")
+    if role not in users.ROLES:
+        raise UserError(f"--role: expected one of {', '.join(users.ROLES)}, got {role!r}")
     if role != "admin" and not departments:
-        raise UserError(f"--department: an {role} needs at least one department")
+        raise UserError("--department: editors and viewers need at least one department")
     now = utcnow()
     with write_transaction(engine) as conn:
         _, created = users.save_account(

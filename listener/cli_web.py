@@ -96,3 +96,24 @@ def add(
         password=password,
     )
     err.print(f"{email}: {'created' if created else 'updated'} ({role})", markup=False)
+
+
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 naming the first altered entry."""
+    from listener.cli import _engine, _settings, err
+    from listener.store import audit
+
+    with _engine(_settings()).connect() as conn:
+        checked, broken = audit.verify(conn)
+    if broken is not None:
+        err.print(
+            f"audit log: entry {broken} was altered, deleted or reordered"
+            f" ({checked:,} entries before it are intact)",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    err.print(f"audit log: {checked:,} entries, chain intact", markup=False)
