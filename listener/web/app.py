@@ -17,6 +17,7 @@ from listener.errors import NotFoundError, UserError
 from listener.settings import Settings
 from listener.web.auth import Auth
 from listener.web.deps import NotSignedIn, WebState
+from listener.web.ops import install_metrics
 from listener.web.security import SecurityHeaders
 from listener.web.templating import page
 
@@ -31,6 +32,7 @@ AREAS = (
     "listener.web.digests",
     "listener.web.health",
     "listener.web.admin",
+    "listener.web.ops",
 )
 
 
@@ -55,6 +57,7 @@ def create_app(settings: Settings, *, engine: sa.Engine, web_url: str = "") -> F
         web_url=web_url,
     )
     app.add_middleware(SecurityHeaders)
+    install_metrics(app, engine)
     if (STATIC / "govuk").is_dir():
         app.mount("/assets", StaticFiles(directory=STATIC / "govuk"), name="assets")
     else:

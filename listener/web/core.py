@@ -37,7 +37,7 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/healthz", include_in_schema=False)
 def healthz() -> dict[str, str]:
-    """The process is up (readiness checks belong to /readyz)."""
+    """The process is up (readiness is /readyz: database, scheduler, sources)."""
     return {"status": "ok"}
 
 
