@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -48,6 +47,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from listener import logs
 from listener.collectors.http import Clock
 from listener.errors import Stopping, StoreError
 from listener.lease import Lease, open_lease
@@ -159,7 +159,8 @@ def collect_job(deps: JobDeps, source: str, *, then: Callable[[], None]) -> None
     for run in runs:
         t = run.totals
         _event(
-            "job.end", job=f"collect:{source}", source=run.source, status=run.status,
+            "job.end", job=f"collect:{source}", source=run.source, run_id=run.run_id,
+            status=run.status,
             new=t.new, seen=t.seen, pages=t.pages, waited=round(run.rate_limit_wait_seconds),
             seconds=round(time.monotonic() - started, 1), error=run.error,
         )  # fmt: skip
@@ -402,30 +403,13 @@ def stop_on_signals(stopping: threading.Event) -> Iterator[None]:
 
 
 def configure_logging() -> None:
-    """Job and service events go to stderr as one timestamped key=value line each."""
-    if any(getattr(h, "_listener", False) for h in log.handlers):
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
-    formatter.converter = time.gmtime
-    handler.setFormatter(formatter)
-    handler._listener = True  # type: ignore[attr-defined]  # marks ours, to add it only once
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
+    """Job and service events go to stderr, one structured line each (see listener.logs)."""
+    handler = logs.configure(log)
     aps = logging.getLogger("apscheduler")
-    aps.addHandler(handler)
+    if handler not in aps.handlers:
+        aps.addHandler(handler)
     aps.setLevel(logging.WARNING)  # its INFO lines repeat our job.start / job.end
 
 
 def _event(event: str, **fields: object) -> None:
-    """Log one structured line: ``event=... key=value ...``; empty values are left out."""
-    parts = [f"event={event}"]
-    for key, value in fields.items():
-        lines = str(value).splitlines()
-        text = lines[0] if lines else ""
-        if not text:
-            continue
-        if any(c in text for c in ' "='):
-            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        parts.append(f"{key}={text}")
-    log.info(" ".join(parts))
+    logs.event(log, event, **fields)

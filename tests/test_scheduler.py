@@ -8,6 +8,7 @@ not apply to).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -221,6 +222,15 @@ def start_service(url: str, log: Path, stderr: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen([sys.executable, "-c", code, url, str(log)], stderr=err, env=env)
 
 
+def json_events(path: Path) -> list[dict[str, object]]:
+    """The JSON log lines in a service's stderr (other lines are the console's)."""
+    events = []
+    for line in path.read_text().splitlines():
+        if line.startswith("{"):
+            events.append(json.loads(line))
+    return events
+
+
 def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not check():
@@ -306,8 +316,14 @@ def test_sigterm_stops_a_service_cleanly_and_releases_the_lease(
         service = subprocess.Popen([sys.executable, "-c", code], stderr=err, env=env)
     engine = create_engine(database_url)
     try:
-        done = "event=job.end job=collect:rss"
-        wait_for(lambda: done in stderr.read_text(), 10, "the first collection")
+        wait_for(
+            lambda: any(
+                e.get("event") == "job.end" and e.get("job") == "collect:rss"
+                for e in json_events(stderr)
+            ),
+            10,
+            "the first collection",
+        )
         assert current_holder(engine).pid == service.pid  # type: ignore[union-attr]
         service.send_signal(signal.SIGTERM)
         assert service.wait(10) == 0, stderr.read_text()
@@ -316,6 +332,10 @@ def test_sigterm_stops_a_service_cleanly_and_releases_the_lease(
             service.kill()
             service.wait()
     assert current_holder(engine) is None
-    text = stderr.read_text()
-    assert "event=service.signal signal=SIGTERM" in text and "lease released" in text
+    events = json_events(stderr)  # stderr is a file, not a terminal: JSON lines
+    assert {"event": "service.signal", "signal": "SIGTERM"}.items() <= next(
+        e for e in events if e.get("event") == "service.signal"
+    ).items()
+    assert "lease released" in stderr.read_text()
+    assert all({"time", "level", "logger"} <= e.keys() for e in events)
     engine.dispose()

@@ -137,3 +137,28 @@ def test_secret_from_env_treats_empty_as_unset() -> None:
 
 def test_secret_from_env_without_dotenv_file() -> None:
     assert secret_from_env("LISTENER_NOT_THERE") is None
+
+
+def test_logs_are_json_lines_off_a_terminal_and_key_values_on_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+    import json
+    import logging
+
+    from listener import logs
+
+    stream = io.StringIO()
+    logger = logging.getLogger("listener.test.json")
+    logs.configure(logger, stream=stream)
+    logs.event(logger, "job.end", job="collect:x", run_id=7, error="")
+    line = json.loads(stream.getvalue())
+    assert line["event"] == "job.end" and line["run_id"] == 7 and "error" not in line
+    assert line["level"] == "INFO" and line["time"].endswith("Z")
+
+    monkeypatch.setenv("LISTENER_LOG_FORMAT", "text")
+    text = io.StringIO()
+    other = logging.getLogger("listener.test.text")
+    logs.configure(other, stream=text)
+    logs.event(other, "job.end", job="collect:x", reason="rate limited")
+    assert text.getvalue().rstrip().endswith('event=job.end job=collect:x reason="rate limited"')
