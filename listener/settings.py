@@ -47,10 +47,24 @@ class Settings(BaseSettings):
 
 def load_settings() -> Settings:
     """Read settings once; raise a one-line ConfigError naming the bad env var."""
+    check_secrets_file(Path(ENV_FILE))
     try:
         return Settings()
     except ValidationError as exc:
         raise ConfigError(_settings_error_line(exc)) from None
+
+
+def check_secrets_file(path: Path) -> None:
+    """Refuse a secrets file other users can read or write: its credentials would not be secret."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if mode & 0o077:
+        raise ConfigError(
+            f"{path}: other users can read or change this secrets file"
+            f" (mode {mode & 0o777:03o}); run: chmod 600 {path}"
+        )
 
 
 def _settings_error_line(exc: ValidationError) -> str:

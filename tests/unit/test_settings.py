@@ -14,6 +14,7 @@ CANARY = "canary-Zx81-do-not-print"
 
 def write_dotenv(text: str) -> None:
     Path(".env").write_text(text, encoding="utf-8")
+    Path(".env").chmod(0o600)  # a secrets file only its owner can read
 
 
 def test_defaults_when_nothing_is_set() -> None:
@@ -162,3 +163,19 @@ def test_logs_are_json_lines_off_a_terminal_and_key_values_on_one(
     logs.configure(other, stream=text)
     logs.event(other, "job.end", job="collect:x", reason="rate limited")
     assert text.getvalue().rstrip().endswith('event=job.end job=collect:x reason="rate limited"')
+
+
+def test_a_secrets_file_other_users_can_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from listener.errors import ConfigError
+    from listener.settings import load_settings
+
+    monkeypatch.chdir(tmp_path)
+    env = tmp_path / ".env"
+    env.write_text("LISTENER_SMTP_URL=smtp://user:hunter2hunter2@mail.example:25\n")
+    env.chmod(0o644)
+    with pytest.raises(ConfigError, match=r"^\.env: other users can read .*mode 644.*chmod 600"):
+        load_settings()
+    env.chmod(0o600)
+    assert load_settings().smtp_url is not None
