@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from listener.cli_digest import digest_app
-from listener.cli_web import audit_app, serve, users_app
+from listener.cli_web import audit_app, backup, serve, users_app
 from listener.errors import ListenerError, UserError
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ app.add_typer(digest_app, name="digest")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.command()(serve)
+app.command()(backup)
 
 
 def _settings() -> Settings:

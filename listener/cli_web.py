@@ -117,3 +117,14 @@ def audit_verify() -> None:
         )
         raise typer.Exit(1)
     err.print(f"audit log: {checked:,} entries, chain intact", markup=False)
+
+
+def backup(
+    target: Annotated[Path, typer.Argument(help="New file to write the copy to.")],
+) -> None:
+    """Copy the SQLite database to TARGET while listener keeps running (online backup)."""
+    from listener.backup import backup_sqlite
+    from listener.cli import _engine, _settings, err
+
+    size = backup_sqlite(_engine(_settings()), target)
+    err.print(f"backed up to {target} ({size:,} bytes, integrity ok)", markup=False)
