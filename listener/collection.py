@@ -8,13 +8,14 @@ every cursor already saved and the wait recorded.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from listener.collectors.base import Collector, Target
-from listener.errors import CollectorError, RateLimited, Stopping
+from listener.errors import CollectorError, RateLimited, Stopping, StoreError
 from listener.matching import WatchSpec
 from listener.models import utcnow
 from listener.pages import (
@@ -28,6 +29,8 @@ from listener.pages import (
 )
 from listener.store import cursors
 from listener.store import departments as store_departments
+
+log = logging.getLogger("listener.collection")
 
 
 @dataclass
@@ -78,6 +81,13 @@ def collect(
             run.downgrade("partial", str(exc))
             _finish(engine, run_id, run, collector)
             raise
+        except sa.exc.DBAPIError as exc:  # the database refused a write: full, read-only, gone
+            reason = f"the database could not store this run's posts: {_first_line(exc)}"
+            run.downgrade("failed", reason)
+            _finish_if_possible(engine, run_id, run, collector)
+            raise StoreError(
+                f"{name}: {reason}; pages stored before it are kept and the next run resumes"
+            ) from exc
         except BaseException as exc:  # an interrupt still closes the record
             run.downgrade("failed", str(exc) or type(exc).__name__)
             _finish(engine, run_id, run, collector)
@@ -144,6 +154,27 @@ def _collect_target(
             run.downgrade("partial", f"{len(page.rejected)} malformed items quarantined")
         if on_page is not None:
             on_page(run)
+
+
+def _first_line(exc: sa.exc.DBAPIError) -> str:
+    text = str(exc.orig or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _finish_if_possible(
+    engine: sa.Engine, run_id: int, run: SourceRun, collector: Collector
+) -> None:
+    """Close the run record unless the database refuses that too.
+
+    A read-only database cannot record the failure; `start_run` then closes the
+    record as interrupted when the source next runs.
+    """
+    try:
+        _finish(engine, run_id, run, collector)
+    except sa.exc.DBAPIError:
+        log.warning(
+            "run %s of %s could not be closed: the database refused the write", run_id, run.source
+        )
 
 
 def _finish(engine: sa.Engine, run_id: int, run: SourceRun, collector: Collector) -> None:

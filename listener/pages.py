@@ -8,12 +8,14 @@ gap and never a duplicate. Run records (one per import or source run) live here 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from listener import rights
 from listener.collectors.base import Page
 from listener.matching import WatchMatcher
 from listener.models import CollectionRun, utcnow
@@ -30,6 +32,7 @@ class PageTotals:
     new: int = 0
     seen: int = 0
     rejected: int = 0
+    suppressed: int = 0  # posts of erased authors, not stored
     department_links: int = 0
     watch_links: int = 0
     position: int = 0
@@ -96,6 +99,9 @@ def store_page(
     """Store one page, its quarantined items and the cursor after it, in one transaction."""
     now = utcnow()
     with write_transaction(engine) as conn:
+        posts, suppressed = rights.screen(conn, page.posts)  # erased authors are never stored
+        if suppressed:
+            page = replace(page, posts=posts)
         result = writes.upsert_posts(conn, page.posts, now=now)
         departments, watches = linker.links(page, result.ids, answers=origin.answers)
         writes.link_departments(conn, departments)
@@ -109,6 +115,7 @@ def store_page(
     totals.new += result.new
     totals.seen += result.seen
     totals.rejected += len(page.rejected)
+    totals.suppressed += suppressed
     totals.department_links += len(departments)
     totals.watch_links += len(watches)
     totals.position = page.position
@@ -117,10 +124,32 @@ def store_page(
         totals.per_department[slug] = totals.per_department.get(slug, 0) + 1
 
 
+RUNS = CollectionRun.__table__  # type: ignore[attr-defined]
+# Longer than any one run takes (the scheduler never overlaps runs of a source).
+ORPHAN_AFTER = timedelta(hours=6)
+ORPHAN_REASON = "did not finish: the process stopped or the database refused the final write"
+
+
 def start_run(
     engine: sa.Engine, source: str, *, department_id: int | None, detail: dict[str, Any]
 ) -> int:
-    """Open a run record (status 'running'); returns its id."""
+    """Open a run record (status 'running'); returns its id.
+
+    Records of this source still 'running' from more than `ORPHAN_AFTER` ago belong to a
+    run that never finished (the process was killed, or the database refused the final
+    write): they are closed as failed, so the record matches what happened.
+    """
+    now = utcnow()
+    with write_transaction(engine) as conn:
+        conn.execute(
+            RUNS.update()
+            .where(
+                RUNS.c.source == source,
+                RUNS.c.status == "running",
+                RUNS.c.started_at < now - ORPHAN_AFTER,
+            )
+            .values(status="failed", finished_at=now, error=ORPHAN_REASON)
+        )
     with write_transaction(engine) as conn, Session(bind=conn) as session:
         run = CollectionRun(
             source=source, department_id=department_id, started_at=utcnow(), detail=detail
