@@ -1,6 +1,7 @@
-"""Score the sentiment of posts: VADER 3.3.2 with listener's fixes and policy-domain lexicon.
+"""Score the sentiment of posts: VADER 3.3.2 with listener's fixes, policy lexicon and rules.
 
-See docs/sentiment.md for the faults fixed here and the rules for long texts.
+See docs/sentiment.md for the faults fixed here, the rules for long texts and
+the policy-talk rules (in policy_rules.py).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import functools
 import itertools
 import os
 import re
+import string
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -17,10 +19,11 @@ from importlib import resources
 from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, SentiText
 
 from listener.analysis.emoji import spell_out_emoji
+from listener.analysis.policy_rules import Tokens, apply_policy_rules
 
 # Bump whenever the lexicon or any rule below changes: it is stored beside
 # every score so old and new scores are never mixed unknowingly.
-SCORER_VERSION = "listener-1+vader-3.3.2"
+SCORER_VERSION = "listener-2+vader-3.3.2"
 
 # VADER's documented cut-offs for its compound score.
 POSITIVE_THRESHOLD = 0.05
@@ -103,7 +106,8 @@ class FixedVader(SentimentIntensityAnalyzer):
         # prepare_text has already spelled emoji out, whole sequences at a time.
         sentitext = SentiText(text)
         words = sentitext.words_and_emoticons
-        spans = sentence_spans(text.split())
+        raw = text.split()
+        spans = sentence_spans(raw)
         sentiments: list[float] = []
         for span in spans:
             # VADER's negation, "no" and booster rules look up to three words
@@ -111,9 +115,14 @@ class FixedVader(SentimentIntensityAnalyzer):
             # it reads "without" as negating "Good".
             view = _SentenceView(words[span.start : span.stop], sentitext.is_cap_diff)
             sentiments += self._sentence_valences(view)
+        sentiments = self._adjust(raw, spans, sentiments)
         sentiments = rescale_for_but(words, sentiments, spans)
         result: dict[str, float] = self.score_valence(sentiments, text)
         return result
+
+    def _adjust(self, raw: list[str], spans: list[range], valences: list[float]) -> list[float]:
+        """Word valences after any rules beyond VADER's own; FixedVader has none."""
+        return valences
 
     def _sentence_valences(self, view: _SentenceView) -> list[float]:
         """Valence of each word of one sentence, by VADER's own word rules."""
@@ -127,6 +136,18 @@ class FixedVader(SentimentIntensityAnalyzer):
                 continue
             valences = self.sentiment_valence(0, view, item, i, valences)
         return valences
+
+
+class PolicyVader(FixedVader):
+    """FixedVader plus the policy-talk rules of policy_rules (phrases, quotes, sarcasm, news)."""
+
+    def _adjust(self, raw: list[str], spans: list[range], valences: list[float]) -> list[float]:
+        """Word valences after the policy-talk rules."""
+        # VADER keeps punctuation on words of two letters or fewer ("it.", "I,"),
+        # which would hide them from the rules' word lists and phrases.
+        plain = [token.strip(string.punctuation).lower() or token.lower() for token in raw]
+        tokens = Tokens(raw, plain, spans)
+        return apply_policy_rules(tokens, valences)
 
 
 def sentence_spans(tokens: Sequence[str]) -> list[range]:
@@ -296,10 +317,12 @@ def _combine(parts: Sequence[tuple[int, SentimentScore]]) -> SentimentScore:
 
 
 class SentimentScorer:
-    """listener's scorer: fixed VADER, whole-emoji lookup, policy lexicon, chunked long texts."""
+    """listener's scorer: fixed VADER, whole-emoji lookup, policy lexicon and rules, chunking."""
 
     def __init__(self, *, policy_lexicon: bool = True) -> None:
-        self._vader = FixedVader()
+        # policy_lexicon=False keeps VADER's words and rules with listener's fixes
+        # only: the lexicon and the policy-talk rules come and go together.
+        self._vader = PolicyVader() if policy_lexicon else FixedVader()
         if policy_lexicon:
             apply_lexicon(self._vader.lexicon, shipped_policy_lexicon())
 
