@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 from rich.console import Console
 
+from listener.cli_deletions import deletions
 from listener.cli_digest import digest_app
 from listener.cli_web import audit_app, backup, serve, users_app
 from listener.errors import ListenerError, UserError
@@ -43,6 +44,7 @@ app.add_typer(digest_app, name="digest")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.command()(serve)
+app.command()(deletions)
 app.command()(backup)
 
 

@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    PositiveInt,
     ValidationError,
     field_validator,
 )
@@ -231,6 +232,7 @@ class SourceConfig(_Section):
     base_url: BaseUrl = ""
     credentials: dict[str, EnvVarName] = {}
     instances: list[InstanceUrl] = []
+    deletion_check_days: PositiveInt = 7  # how far back `listener deletions` asks the platform
 
 
 class Voices(_Section):

@@ -50,6 +50,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from listener.collectors import bluesky_deletions
 from listener.collectors.base import Page, PostItem, RejectedItem, SourceReport, Target, WatchLike
 from listener.collectors.bluesky_normalise import (
     ShapeError,
@@ -58,6 +59,7 @@ from listener.collectors.bluesky_normalise import (
     parse_time,
     sort_at,
 )
+from listener.collectors.deletions import StoredPost, Verdict
 from listener.collectors.http import HttpClient, RequestRejected, Response
 from listener.collectors.paging import stall_reason
 from listener.errors import FatalSourceError
@@ -153,6 +155,7 @@ class BlueskyCollector:
     """Search for hashtags and keywords, author feeds for accounts; incremental by feed time."""
 
     name = NAME
+    deletion_batch = 100  # stored posts per check_stored call (getPosts takes 25 at a time)
 
     def __init__(
         self,
@@ -210,6 +213,10 @@ class BlueskyCollector:
             self.report.stopped_early(f"{query.label}: the account cannot be read ({exc.excerpt})")
             return
         yield Page(cursor=run.mark().text())
+
+    def check_stored(self, posts: Sequence[StoredPost]) -> Iterator[Verdict]:
+        """Which stored posts the network still shows, which are gone, and why."""
+        return bluesky_deletions.verdicts(self._session, posts)
 
     def _pages(self, query: _Query, since: datetime) -> Iterator[_Fetched]:
         """Follow the API's cursor until it is absent, or stalls (noted as partial)."""
@@ -281,7 +288,7 @@ class Session:
     def __repr__(self) -> str:
         return f"Session({self.identifier!r})"
 
-    def get(self, path: str, *, params: Mapping[str, str]) -> Response:
+    def get(self, path: str, *, params: Mapping[str, Any]) -> Response:
         """GET an XRPC method with the access token; renew it once if it has expired."""
         if self._access is None:
             self.login()
@@ -327,7 +334,7 @@ class Session:
                 log.info("bluesky: refreshing the session failed (%s); signing in again", exc)
         self.login()
 
-    def _get(self, path: str, params: Mapping[str, str]) -> Response:
+    def _get(self, path: str, params: Mapping[str, Any]) -> Response:
         assert self._access is not None  # set by login()
         bearer = {"Authorization": f"Bearer {self._access.get_secret_value()}"}
         return self._client.get_json(path, params=params, headers=bearer)

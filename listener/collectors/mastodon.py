@@ -54,7 +54,9 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from requests.utils import parse_header_links
 
+from listener.collectors import mastodon_deletions
 from listener.collectors.base import Page, PostItem, RejectedItem, SourceReport, Target, WatchLike
+from listener.collectors.deletions import StoredPost, Verdict
 from listener.collectors.http import HttpClient, RequestRejected
 from listener.collectors.mastodon_normalise import (
     ThreadIndex,
@@ -138,6 +140,7 @@ class MastodonCollector:
     """Hashtag timelines and account statuses, incremental by ``min_id``, on several instances."""
 
     name = NAME
+    deletion_batch = mastodon_deletions.BATCH  # stored posts per check_stored call
 
     def __init__(
         self,
@@ -185,6 +188,10 @@ class MastodonCollector:
             )
             self.report.notes.append(message)
             raise FatalSourceError(message) from exc
+
+    def check_stored(self, posts: Sequence[StoredPost]) -> Iterator[Verdict]:
+        """Which stored statuses their instances still show, which are gone, and why."""
+        return mastodon_deletions.verdicts(self._clients, posts)
 
     def _collect(
         self, client: HttpClient, ref: _Ref, state: _Cursor, *, now: datetime

@@ -38,8 +38,9 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from listener.collectors import xv2
+from listener.collectors import x_deletions, xv2
 from listener.collectors.base import Page, SourceReport, Target, WatchLike
+from listener.collectors.deletions import StoredPost, Verdict
 from listener.collectors.http import HttpClient
 from listener.collectors.paging import stall_reason
 from listener.collectors.x_session import XApi
@@ -90,6 +91,7 @@ class XCollector:
     """Recent search for combined watches and timelines of watched accounts, by ``since_id``."""
 
     name = NAME
+    deletion_batch = x_deletions.LOOKUP_SIZE  # stored posts per check_stored call
 
     def __init__(self, *, client: HttpClient, settings: XSettings | None = None) -> None:
         self.report = SourceReport()
@@ -162,6 +164,10 @@ class XCollector:
                 yield from self._pages(walk)
         except FatalSourceError as exc:
             raise self._refusal(kind, exc) from exc
+
+    def check_stored(self, posts: Sequence[StoredPost]) -> Iterator[Verdict]:
+        """Which stored posts X still shows, and which it says are gone (see x_deletions)."""
+        return x_deletions.verdicts(self._api, posts)
 
     def close(self) -> None:
         """Close pooled connections."""

@@ -1,7 +1,7 @@
 """tweepy on listener's HTTP layer: the X API calls, sent through HttpClient to base_url.
 
-XApi makes the three v2 calls the X collector needs and returns the JSON
-exactly as the API sent it (tweepy's ``return_type=requests.Response``).
+XApi makes the v2 calls the X collector and its deletion check need, and returns
+the JSON exactly as the API sent it (tweepy's ``return_type=requests.Response``).
 
 tweepy 4.17 sends every request to the hard-coded ``https://api.twitter.com``
 through ``requests`` with no timeout. Rather than patch tweepy, this module
@@ -131,6 +131,10 @@ class XApi:
     def users_by(self, usernames: Sequence[str]) -> Any:
         """GET /2/users/by for up to 100 usernames; unknown ones come back in ``errors``."""
         return self.tweepy.get_users(usernames=list(usernames), user_fields="username").json()
+
+    def tweets(self, ids: Sequence[str]) -> Any:
+        """GET /2/tweets for up to 100 ids (default fields); gone ones come back in ``errors``."""
+        return self.tweepy.get_tweets(list(ids)).json()
 
 
 def rebase(url: str, base_url: str) -> str:

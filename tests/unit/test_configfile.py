@@ -442,6 +442,7 @@ def test_effective_config_fills_defaults_and_formats_intervals() -> None:
         "base_url": "",
         "credentials": {},
         "instances": [],
+        "deletion_check_days": 7,
     }
 
 
