@@ -32,9 +32,17 @@ def coverage(facts: WeekFacts) -> ctx.Coverage:
     )
 
 
+# Housekeeping runs (checks for posts deleted at source) collect nothing: not coverage.
+HOUSEKEEPING = ("deletions:",)
+
+
+def _collection_runs(facts: WeekFacts) -> list[RunRow]:
+    return [r for r in facts.runs if not r.source.startswith(HOUSEKEEPING)]
+
+
 def _sources(facts: WeekFacts) -> list[ctx.SourceCoverage]:
     by_source: dict[str, list[RunRow]] = {}
-    for run in facts.runs:  # newest first
+    for run in _collection_runs(facts):  # newest first
         by_source.setdefault(run.source, []).append(run)
     found = []
     for source, runs in sorted(by_source.items()):
@@ -62,8 +70,9 @@ def _sources(facts: WeekFacts) -> list[ctx.SourceCoverage]:
 def _gaps(facts: WeekFacts) -> list[str]:
     """Plain sentences about what the week's figures may be missing."""
     gaps = []
-    scheduled = [r for r in facts.runs if not r.source.startswith("import:")]
-    if not facts.runs:
+    runs = _collection_runs(facts)
+    scheduled = [r for r in runs if not r.source.startswith("import:")]
+    if not runs:
         gaps.append(
             "No collection ran during this week; its posts come from earlier or later runs."
         )
@@ -77,9 +86,10 @@ def _gaps(facts: WeekFacts) -> list[str]:
         if missing:
             days = ", ".join(d.strftime("%a %d %b") for d in missing)
             gaps.append(f"No successful scheduled collection on {days}.")
-    failing = sorted({r.source for r in facts.runs if r.status == "failed"} - {
-        r.source for r in facts.runs if r.status in ("ok", "partial")
-    })  # fmt: skip
+    failing = sorted(
+        {r.source for r in runs if r.status == "failed"}
+        - {r.source for r in runs if r.status in ("ok", "partial")}
+    )  # fmt: skip
     for source in failing:
         gaps.append(f"{source} failed on every run this week: its posts are missing.")
     if not facts.posts:

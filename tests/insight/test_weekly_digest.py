@@ -177,3 +177,32 @@ def test_recipients_and_departments_come_from_the_store(sample_sqlite: sa.Engine
     with sample_sqlite.connect() as conn:
         slugs = [d.slug for d in weekly.departments(conn)]
     assert slugs == sorted(slugs) and "dhsc" in slugs
+
+
+def test_housekeeping_runs_are_not_mistaken_for_collection(
+    engine: sa.Engine, sample_config: ListenerConfig
+) -> None:
+    from listener.models import CollectionRun
+    from listener.store.db import write_transaction
+
+    load_sample(engine, sample_config)
+    week = parse_week("2026-W47")
+    with write_transaction(engine) as conn:
+        conn.execute(
+            CollectionRun.__table__.insert(),
+            {  # type: ignore[attr-defined]
+                "source": "deletions:x",
+                "started_at": week.start,
+                "finished_at": week.start,
+                "status": "ok",
+                "posts_new": 0,
+                "posts_seen": 40,
+                "items_rejected": 0,
+                "pages": 1,
+                "rate_limit_wait_seconds": 0.0,
+                "error": "",
+            },
+        )
+    digest = digest_for(engine, sample_config, "dft", "2026-W47")
+    assert [s.source for s in digest.coverage.sources if s.source.startswith("deletions")] == []
+    assert any("No collection ran during this week" in gap for gap in digest.coverage.gaps)
