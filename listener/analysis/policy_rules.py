@@ -30,7 +30,7 @@ from listener.analysis.policy_phrases import Phrase, find_phrases
 
 @dataclass(frozen=True)
 class Tokens:
-    """One text as VADER reads it: raw whitespace tokens, VADER's words (same length), sentences."""
+    """One text as the rules read it: whitespace tokens, the same as plain words, sentences."""
 
     raw: Sequence[str]
     words: Sequence[str]  # each token lowercased, leading and trailing punctuation stripped
@@ -130,6 +130,8 @@ def _closing_index(raw: Sequence[str], start: int, mark: str) -> int | None:
 def discount_quoted_praise(tokens: Tokens, valences: Sequence[float]) -> list[float]:
     """Valences with positive words inside quotation marks weighted by QUOTED_PRAISE_WEIGHT."""
     quoted = tokens.quoted
+    if not quoted:
+        return list(valences)
     return [
         v * QUOTED_PRAISE_WEIGHT if i in quoted and v > 0 else v for i, v in enumerate(valences)
     ]

@@ -21,8 +21,9 @@ from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyz
 from listener.analysis.emoji import spell_out_emoji
 from listener.analysis.policy_rules import Tokens, apply_policy_rules
 
-# Bump whenever the lexicon or any rule below changes: it is stored beside
-# every score so old and new scores are never mixed unknowingly.
+# Bump whenever the lexicon, a phrase or any rule (here, in policy_rules.py or
+# in policy_phrases.py) changes: it is stored beside every score so old and
+# new scores are never mixed unknowingly.
 SCORER_VERSION = "listener-2+vader-3.3.2"
 
 # VADER's documented cut-offs for its compound score.
@@ -145,7 +146,7 @@ class PolicyVader(FixedVader):
         """Word valences after the policy-talk rules."""
         # VADER keeps punctuation on words of two letters or fewer ("it.", "I,"),
         # which would hide them from the rules' word lists and phrases.
-        plain = [token.strip(string.punctuation).lower() or token.lower() for token in raw]
+        plain = [word.strip(string.punctuation) or word for word in " ".join(raw).lower().split()]
         tokens = Tokens(raw, plain, spans)
         return apply_policy_rules(tokens, valences)
 
