@@ -20,6 +20,7 @@ from rich.console import Console
 
 from listener.cli_deletions import deletions
 from listener.cli_digest import digest_app
+from listener.cli_rights import retention, subject_app
 from listener.cli_web import audit_app, backup, serve, users_app
 from listener.errors import ListenerError, UserError
 
@@ -43,8 +44,10 @@ app.add_typer(config_app, name="config")
 app.add_typer(digest_app, name="digest")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(subject_app, name="subject")
 app.command()(serve)
 app.command()(deletions)
+app.command()(retention)
 app.command()(backup)
 
 
@@ -219,10 +222,12 @@ def collect(
     from listener.collection import collect as run_collect
     from listener.collectors.registry import build_collectors
     from listener.configfile import load_config
+    from listener.rights import with_recorded_approvals
 
     settings = _settings()
-    collectors = build_collectors(load_config(settings.config), names=source or ())
     engine = _engine(settings)
+    config = with_recorded_approvals(engine, load_config(settings.config))
+    collectors = build_collectors(config, names=source or ())
     with err.status("collecting…") as status:
         runs = run_collect(
             engine,

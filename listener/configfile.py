@@ -15,14 +15,18 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    PlainSerializer,
+    PlainValidator,
     PositiveInt,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 from ruamel.yaml import YAML
 
 from listener.errors import ConfigError, QuerySyntaxError
+from listener.periods import Period, parse_period
 from listener.settings import secret_from_env
 from listener.yamlfile import Loc, read_yaml
 
@@ -39,6 +43,7 @@ _X_HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
 _MASTODON_HANDLE = re.compile(r"[A-Za-z0-9_.-]+(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?")
 _BLUESKY_HANDLE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|did:[a-z]+:[A-Za-z0-9._:%-]+")
 _INTERVAL = re.compile(r"(\d+)\s*([smhd])")
+_PLATFORM = re.compile(r"[a-z][a-z0-9_-]{0,15}")
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 _SECRET_WORDS = ("token", "password", "secret", "api_key", "apikey")
 _INLINE_SECRET = (
@@ -186,6 +191,7 @@ Interval = Annotated[timedelta, BeforeValidator(parse_interval)]
 XHandle = Annotated[str, _handle(_X_HANDLE, "X", "letters, digits and _, up to 15")]
 MastodonHandle = Annotated[str, _handle(_MASTODON_HANDLE, "Mastodon", "user or user@instance")]
 BlueskyHandle = Annotated[str, _handle(_BLUESKY_HANDLE, "Bluesky", "a domain handle or a DID")]
+RetentionPeriod = Annotated[Period, PlainValidator(parse_period), PlainSerializer(str)]
 
 
 # --- models ----------------------------------------------------------------------------------
@@ -233,6 +239,8 @@ class SourceConfig(_Section):
     credentials: dict[str, EnvVarName] = {}
     instances: list[InstanceUrl] = []
     deletion_check_days: PositiveInt = 7  # how far back `listener deletions` asks the platform
+    # X only: the reference of X's approval for government use; the collector stays off without.
+    government_use_approval: str = ""
 
 
 class Voices(_Section):
@@ -253,6 +261,60 @@ class DigestConfig(_Section):
     web_url: BaseUrl = ""  # the web app's address, for "see this week in listener" links
 
 
+def _check_platforms(periods: dict[str, Period]) -> dict[str, Period]:
+    for name in periods:
+        if not _PLATFORM.fullmatch(name):
+            raise _invalid(f"malformed platform name {name!r} (e.g. x, mastodon, rss)", key=name)
+    return periods
+
+
+PlatformPeriods = Annotated[dict[str, RetentionPeriod], AfterValidator(_check_platforms)]
+
+
+class DepartmentRetention(_Section):
+    """One department's own retention, where it differs from the defaults."""
+
+    posts: RetentionPeriod | None = None
+    platforms: PlatformPeriods = {}
+    aggregates: RetentionPeriod | None = None
+
+
+class RetentionConfig(_Section):
+    """How long posts and weekly aggregates are kept (see docs/data-protection.md)."""
+
+    posts: RetentionPeriod = Period(months=13)
+    platforms: PlatformPeriods = {}  # per platform, for every department
+    aggregates: RetentionPeriod = Period(months=36)  # weekly topics, archived digests, ledger
+    departments: dict[str, DepartmentRetention] = {}  # by department slug
+
+    def posts_period(self, slug: str | None, platform: str) -> Period:
+        """How long a department's posts from a platform are kept (slug None: posts in none).
+
+        The most specific setting wins: the department's for that platform, then the
+        platform's (usually its terms, or a risk judgement for everyone), then the
+        department's own default, then the default.
+        """
+        own = self.departments.get(slug) if slug else None
+        if own is not None and platform in own.platforms:
+            return own.platforms[platform]
+        if platform in self.platforms:
+            return self.platforms[platform]
+        return own.posts if own is not None and own.posts is not None else self.posts
+
+    def aggregates_period(self, slug: str) -> Period:
+        """How long a department's weekly topics and digests are kept.
+
+        Never less than its posts: topics of weeks whose posts are still held would
+        only be found again at the next `listener analyze`.
+        """
+        own = self.departments.get(slug)
+        chosen = own.aggregates if own is not None and own.aggregates else self.aggregates
+        named = {*self.platforms, *(own.platforms if own else ())}
+        periods = [chosen, own.posts if own and own.posts else self.posts]
+        periods += [self.posts_period(slug, platform) for platform in named]
+        return max(periods, key=lambda period: period.approx_days)
+
+
 class ListenerConfig(_Section):
     """The whole config file."""
 
@@ -260,6 +322,7 @@ class ListenerConfig(_Section):
     sources: dict[str, SourceConfig] = {}
     voices: Voices = Voices()
     digest: DigestConfig = DigestConfig()
+    retention: RetentionConfig = RetentionConfig()
 
     @field_validator("departments")
     @classmethod
@@ -288,6 +351,16 @@ class ListenerConfig(_Section):
                 expected = ", ".join(SOURCE_NAMES)
                 raise _invalid(f"unknown key {name!r} (expected one of: {expected})", key=name)
         return sources
+
+    @model_validator(mode="after")
+    def _retention_names_departments(self) -> ListenerConfig:
+        slugs = {d.slug for d in self.departments}
+        for slug in self.retention.departments:
+            if slug not in slugs:
+                raise _invalid(
+                    f"no department {slug!r} in departments", at=("retention", "departments", slug)
+                )
+        return self
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -396,8 +469,13 @@ def effective_config_text(
 ) -> str:
     """The config with defaults filled in, as YAML; credentials show only whether they are set."""
     data = config.model_dump(mode="python")
+    for own in data["retention"]["departments"].values():
+        for key in [key for key, value in own.items() if value is None]:
+            del own[key]  # not set: the defaults apply
     for name, source in config.sources.items():
         shown = data["sources"][name]
+        if not source.government_use_approval:
+            del shown["government_use_approval"]
         shown["interval"] = format_interval(source.interval)
         shown["backfill"] = format_interval(source.backfill)
         shown["credentials"] = {

@@ -373,3 +373,30 @@ class AuditEntry(SQLModel, table=True):
     detail: dict[str, Any] | None = _json()
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class Suppression(SQLModel, table=True):
+    """An erased author whose posts are never stored again, known only by salted hashes."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (sa.UniqueConstraint("platform", "handle_hash", "native_id_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    handle_hash: str = Field(max_length=64)  # HMAC-SHA256 of the normalised handle
+    native_id_hash: str = Field(default="", max_length=64)  # "" when no account was held
+    key_id: str = Field(max_length=16)  # which LISTENER_SECRET_KEY made the hashes
+    reference: str = Field(max_length=200)  # the request's case reference
+    created_at: datetime = _ts()
+
+
+class SourceApproval(SQLModel, table=True):
+    """A platform's approval for government use, recorded by an admin (X stays off without it)."""
+
+    __tablename__ = "source_approvals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16, unique=True)
+    reference: str = Field(max_length=200)
+    recorded_by: str = Field(max_length=320)
+    recorded_at: datetime = _ts()

@@ -16,7 +16,9 @@ Jobs (APScheduler 3.11, in-process threads, all coalesced, never overlapping):
   Monday missed while the service was down is caught up once (the delivery ledger
   makes every run after the first a no-op); ``digest-retry`` runs it every
   `DIGEST_RETRY_EVERY` to resend what a server deferred (4xx) or a crash interrupted.
-- `later_jobs`: the hook where the retention job will be registered.
+- ``retention``: every day at 03:30 Europe/London, delete what is past the config's
+  retention periods (`listener.retention`), in committed batches that stop when the
+  service stops; also once at start, so a night missed while down is caught up.
 
 Only the holder of the lease (`listener.lease`) runs jobs; a second service
 waits as a standby and polls the lease. SIGTERM or SIGINT stops new jobs,
@@ -64,6 +66,7 @@ log = logging.getLogger("listener.scheduler")
 
 ANALYZE_JOB = "analyze"
 DIGEST_JOB = "digest"
+RETENTION_JOB = "retention"
 DIGEST_RETRY_EVERY = timedelta(minutes=30)
 ANALYZE_EVERY = timedelta(minutes=10)
 # APScheduler 3.x skips a run that is more than 1 s late by default. With coalesce the
@@ -77,6 +80,7 @@ THREADS = 8
 CollectorBuilder = Callable[[Sequence[str]], Mapping[str, "Collector"]]
 Analyzer = Callable[[sa.Engine, Callable[[], None]], object]  # (engine, checkpoint)
 Digester = Callable[[sa.Engine, datetime], object]  # (engine, now)
+Retainer = Callable[[sa.Engine, Callable[[], None]], object]  # (engine, checkpoint)
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,7 @@ class JobDeps:
     analyze: Analyzer
     stopping: threading.Event = field(default_factory=threading.Event)
     digest: Digester | None = None  # None: no digest jobs
+    retention: Retainer | None = None  # None: no retention job
 
     def checkpoint(self, *_: object) -> None:
         """Called after each committed page or batch: stop here if the service is stopping."""
@@ -121,22 +126,27 @@ class JobSpec:
 
 
 def later_jobs(deps: JobDeps) -> list[JobSpec]:
-    """The weekly digest jobs (when the service sends digests); retention will join them."""
-    if deps.digest is None:
-        return []
-    monday = CronTrigger(day_of_week="mon", hour=7, minute=0, timezone="Europe/London")
-    retry = IntervalTrigger(seconds=DIGEST_RETRY_EVERY.total_seconds(), timezone=UTC)
-    return [
-        JobSpec(DIGEST_JOB, monday, digest_job, (deps,), misfire_grace=timedelta(hours=12)),
-        JobSpec(
-            f"{DIGEST_JOB}-retry",
-            retry,
-            digest_job,
-            (deps,),
-            DIGEST_RETRY_EVERY,
-            run_at_start=False,
-        ),
-    ]
+    """The weekly digest jobs (when the service sends digests) and the daily retention job."""
+    specs = []
+    if deps.digest is not None:
+        monday = CronTrigger(day_of_week="mon", hour=7, minute=0, timezone="Europe/London")
+        retry = IntervalTrigger(seconds=DIGEST_RETRY_EVERY.total_seconds(), timezone=UTC)
+        specs += [
+            JobSpec(DIGEST_JOB, monday, digest_job, (deps,), misfire_grace=timedelta(hours=12)),
+            JobSpec(
+                f"{DIGEST_JOB}-retry",
+                retry,
+                digest_job,
+                (deps,),
+                DIGEST_RETRY_EVERY,
+                run_at_start=False,
+            ),
+        ]
+    if deps.retention is not None:
+        nightly = CronTrigger(hour=3, minute=30, timezone="Europe/London")
+        grace = timedelta(hours=12)
+        specs.append(JobSpec(RETENTION_JOB, nightly, retention_job, (deps,), misfire_grace=grace))
+    return specs
 
 
 # --- the jobs ------------------------------------------------------------------------------
@@ -202,6 +212,25 @@ def digest_job(deps: JobDeps) -> None:
         seconds=round(time.monotonic() - started, 1),
         **counts,
     )
+
+
+def retention_job(deps: JobDeps) -> None:
+    """Delete what is past retention; stops between committed batches when the service stops."""
+    assert deps.retention is not None
+    started = time.monotonic()
+    _event("job.start", job=RETENTION_JOB)
+    try:
+        report = deps.retention(deps.engine, deps.checkpoint)
+    except Stopping:
+        _event("job.end", job=RETENTION_JOB, status="stopped")
+        return
+    except Exception as exc:
+        _event("job.end", job=RETENTION_JOB, status="error", error=exc)
+        raise
+    _event(
+        "job.end", job=RETENTION_JOB, status="ok", seconds=round(time.monotonic() - started, 1),
+        posts=getattr(report, "posts_deleted", 0), accounts=getattr(report, "accounts_deleted", 0),
+    )  # fmt: skip
 
 
 def run_analysis(
@@ -300,6 +329,7 @@ def run_service(settings: Settings, *, console: Console) -> None:
     """`listener run`: hold the lease (or wait as a standby) and run the jobs until stopped."""
     from functools import partial
 
+    from listener import retention, rights
     from listener.collectors.registry import build_collectors
     from listener.configfile import load_config
     from listener.digest.smtpurl import parse_smtp_url
@@ -315,9 +345,17 @@ def run_service(settings: Settings, *, console: Console) -> None:
     deps = JobDeps(
         engine,
         stopping=stopping,
-        build=lambda names: build_collectors(config, names=names, clock=stoppable_clock(stopping)),
+        # Approvals recorded on the admin page count from the next run, without a restart.
+        build=lambda names: build_collectors(
+            rights.with_recorded_approvals(engine, config),
+            names=names,
+            clock=stoppable_clock(stopping),
+        ),
         analyze=partial(run_analysis, workers=settings.workers, config=config),
         digest=partial(_send_digests, config=config, smtp=smtp),
+        retention=lambda engine, checkpoint: retention.apply(
+            engine, config.retention, checkpoint=checkpoint
+        ),
     )
     configure_logging()
     with stop_on_signals(deps.stopping):

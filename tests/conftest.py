@@ -29,8 +29,9 @@ EXAMPLE_CONFIG = ROOT / "config" / "listener.yaml"
 ADMIN_URL = os.environ.get(
     "LISTENER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-TABLES = ("audit_log", "sign_in_attempts", "api_tokens", "web_sessions", "user_departments",
-          "users", "deliveries", "digests", "post_topics", "topics", "topic_runs",
+TABLES = ("suppressions", "source_approvals", "audit_log", "sign_in_attempts", "api_tokens",
+          "web_sessions", "user_departments", "users", "deliveries", "digests", "post_topics",
+          "topics", "topic_runs",
           "quarantine", "sentiment_scores", "post_matches", "post_departments", "posts", "authors",
           "recipients", "watches", "cursors", "collection_runs", "departments")  # fmt: skip
 

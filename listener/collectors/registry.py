@@ -14,6 +14,11 @@ from listener.configfile import ListenerConfig, SourceConfig
 from listener.errors import FatalSourceError, UserError
 from listener.settings import secret_from_env
 
+X_NOT_APPROVED = (
+    "x is off until X approves its use by your department: record the approval's reference"
+    " as sources.x.government_use_approval in the config, or on the admin page"
+)
+
 
 def build_collectors(
     config: ListenerConfig,
@@ -70,6 +75,9 @@ def _x(source: SourceConfig, env: _Env) -> Collector:
             reason="x needs credentials.bearer_token naming a set environment variable"
             " (an app bearer token from the X developer portal; Basic tier or higher)",
         )
+    if not source.government_use_approval.strip():
+        # X's developer terms expect its approval before use by or for a government body.
+        return Unavailable("x", reason=X_NOT_APPROVED)
     client = HttpClient(source.base_url or DEFAULT_BASE_URL, headers=headers, clock=env.clock)
     return XCollector(client=client, settings=XSettings(backfill=source.backfill))
 

@@ -216,7 +216,8 @@ def test_unknown_key_lists_the_expected_ones() -> None:
 
 def test_unknown_top_level_key() -> None:
     assert error_for(DEPARTMENT + "source: {}\n") == (
-        "listener.yaml:4: unknown key 'source' (expected one of: departments, sources, voices, digest)"
+        "listener.yaml:4: unknown key 'source'"
+        " (expected one of: departments, sources, voices, digest, retention)"
     )
 
 
