@@ -130,18 +130,23 @@ def analyze(
     workers: int | None = None,
     on_batch: Callable[[AnalyzeReport], None] | None = None,
 ) -> AnalyzeReport:
-    """Detect languages the sources did not give, then score every English post not yet scored."""
+    """Detect languages the sources did not give, then score every English post not yet
+    scored by this version of the scorer (a new version rescores everything once)."""
+    from listener.analysis.sentiment import SCORER_VERSION as version
+
     report = AnalyzeReport()
     _detect_languages(engine, report=report, on_batch=on_batch)
     after_id = 0
     while True:
         with engine.connect() as conn:
-            batch = store_scores.pending(conn, after_id=after_id, limit=ANALYZE_BATCH)
+            batch = store_scores.pending(
+                conn, after_id=after_id, limit=ANALYZE_BATCH, version=version
+            )
             if not batch:
                 report.other_languages = store_scores.unscorable_by_language(conn)
                 report.not_english = sum(report.other_languages.values())
                 return report
-            known = store_scores.known_scores(conn, (p.text_hash for p in batch))
+            known = store_scores.known_scores(conn, (p.text_hash for p in batch), version=version)
             reposts = {p.text_hash for p in batch if p.kind == "repost"} - set(known)
             originals = store_scores.texts_for(conn, reposts)
         texts = _texts_to_score(batch, known, originals)

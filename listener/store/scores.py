@@ -32,13 +32,18 @@ def _scorable() -> sa.ColumnElement[bool]:
     return sa.or_(POSTS.c.lang.is_(None), POSTS.c.lang.in_(SCORED_LANGS))
 
 
-def pending(conn: sa.Connection, *, after_id: int, limit: int) -> list[Pending]:
-    """Up to `limit` unscored posts in a language VADER reads, by id after `after_id`."""
+def pending(conn: sa.Connection, *, after_id: int, limit: int, version: str) -> list[Pending]:
+    """Up to `limit` posts in a language VADER reads, by id after `after_id`, that have no
+    score, a score of an older text, or a score from another scorer version."""
     query = (
         sa.select(POSTS.c.id, POSTS.c.text_hash, POSTS.c.kind, POSTS.c.text, POSTS.c.platform)
         .outerjoin(SCORES, SCORES.c.post_id == POSTS.c.id)
         .where(
-            sa.or_(SCORES.c.post_id.is_(None), SCORES.c.text_hash != POSTS.c.text_hash),
+            sa.or_(
+                SCORES.c.post_id.is_(None),
+                SCORES.c.text_hash != POSTS.c.text_hash,
+                SCORES.c.scorer_version != version,
+            ),
             POSTS.c.id > after_id,
             _scorable(),
         )
@@ -120,9 +125,10 @@ def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
 
 
 def known_scores(
-    conn: sa.Connection, hashes: Iterable[str]
+    conn: sa.Connection, hashes: Iterable[str], *, version: str
 ) -> dict[str, tuple[float, float, float, float, str]]:
-    """A stored score for each text hash that has one (compound, pos, neu, neg, label)."""
+    """A stored score by scorer `version` for each text hash that has one
+    (compound, pos, neu, neg, label): older versions' scores are never reused."""
     found: dict[str, tuple[float, float, float, float, str]] = {}
     wanted = sorted(set(hashes))
     for start in range(0, len(wanted), 500):
@@ -133,7 +139,9 @@ def known_scores(
             SCORES.c.neu,
             SCORES.c.neg,
             SCORES.c.label,
-        ).where(SCORES.c.text_hash.in_(wanted[start : start + 500]))
+        ).where(
+            SCORES.c.text_hash.in_(wanted[start : start + 500]), SCORES.c.scorer_version == version
+        )
         for text_hash, *score in conn.execute(query):
             found.setdefault(text_hash, tuple(score))
     return found

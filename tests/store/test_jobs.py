@@ -10,9 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from listener import jobs, output
+from listener.analysis.sentiment import SCORER_VERSION
 from listener.configfile import load_config
 from listener.errors import NotFoundError
+from listener.models import utcnow
 from listener.query import parse
+from listener.store import writes
 from listener.store.queries import (
     SearchFilters,
     find_post,
@@ -22,7 +25,7 @@ from listener.store.queries import (
 )
 from listener.store.threads import thread
 from tests.collectors.test_files import ORIGINAL, page, tweet
-from tests.conftest import EXAMPLE_CONFIG
+from tests.conftest import EXAMPLE_CONFIG, make_post
 
 
 @pytest.fixture
@@ -318,3 +321,25 @@ def test_a_post_scored_before_its_language_was_known_loses_its_score(
     with configured.connect() as conn:
         assert find_post(conn, "consultation:R3").sentiment is None
         assert find_post(conn, "consultation:R1").sentiment is not None
+
+
+def test_a_new_scorer_version_rescores_everything_once(engine: sa.Engine) -> None:
+    from listener.store.db import write_transaction
+
+    with write_transaction(engine) as conn:
+        writes.upsert_posts(
+            conn,
+            [make_post("1", "The NHS is brilliant"), make_post("2", "The NHS is brilliant")],
+            now=utcnow(),
+        )
+    jobs.analyze(engine, workers=1)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE sentiment_scores SET scorer_version = 'listener-0', label = 'x'")
+        )
+    again = jobs.analyze(engine, workers=1)
+    assert again.scored == 2 and again.computed == 1  # identical texts still scored once
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT scorer_version, label FROM sentiment_scores")).all()
+    assert {tuple(r) for r in rows} == {(SCORER_VERSION, "positive")}
+    assert jobs.analyze(engine, workers=1).scored == 0
