@@ -1,10 +1,14 @@
-"""The digest's PNG charts: posts by day and mean sentiment by day, byte-for-byte reproducible."""
+"""PNG charts of posts and mean sentiment, by day (the digest) and by week (the web overview).
+
+Byte-for-byte reproducible: the same numbers always give the same PNG.
+"""
 
 from __future__ import annotations
 
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -153,3 +157,103 @@ def _png(figure: Figure) -> bytes:
     # No Software or creation-time chunks: the same data gives the same bytes.
     figure.savefig(buffer, format="png", dpi=_DPI, facecolor="white", metadata={"Software": None})
     return buffer.getvalue()
+
+
+# --- week by week, for the web app's department overview ------------------------------------
+
+PALE_BLUE = "#9cc0e0"  # the week so far: lighter, so it does not read as a fall in volume
+
+
+@dataclass(frozen=True)
+class WeekBar:
+    """One week in the weekly charts."""
+
+    week: str  # YYYY-Www
+    monday: date
+    posts: int
+    mean_compound: float | None
+    partial: bool = False  # the week so far
+
+
+def week_label(bar: WeekBar) -> str:
+    """'W47 from 16 Nov', or 'W48 so far'."""
+    number = bar.week.partition("-")[2]
+    return f"{number} so far" if bar.partial else f"{number} from {day_label(bar.monday)[4:]}"
+
+
+def _week_tick(bar: WeekBar) -> str:
+    """'W47' over '16 Nov' (the Monday), or 'W48' over 'so far': short enough for nine bars."""
+    number = bar.week.partition("-")[2]
+    return f"{number}\nso far" if bar.partial else f"{number}\n{day_label(bar.monday)[4:]}"
+
+
+def weekly_volume_chart(weeks: Sequence[WeekBar]) -> bytes:
+    """Bars of posts per week, each labelled with its count; the week so far in a paler blue."""
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+    figure, axes = _canvas()
+    counts = [bar.posts for bar in weeks]
+    top = max([*counts, 1])
+    axes.set_ylim(0, top * 1.18)
+    for x, bar in enumerate(weeks):
+        colour = PALE_BLUE if bar.partial else BLUE
+        axes.bar(x, bar.posts, width=0.62, color=colour, edgecolor=BLUE, zorder=2)
+        axes.text(
+            x, bar.posts + top * 0.03, f"{bar.posts:,}", ha="center", va="bottom", fontdict=_FONT
+        )
+    axes.set_ylabel("Posts", fontdict=_FONT)
+    _week_axis(axes, weeks)
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    axes.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    return _png(figure)
+
+
+def weekly_sentiment_chart(weeks: Sequence[WeekBar]) -> bytes:
+    """Bars of each week's mean compound score around zero; unscored weeks say so."""
+    from matplotlib.colors import to_rgba
+
+    figure, axes = _canvas()
+    scored = [abs(bar.mean_compound) for bar in weeks if bar.mean_compound is not None]
+    limit = max(0.25, math.ceil((max(scored, default=0.0) + 0.05) * 4) / 4)
+    axes.set_ylim(-limit, limit)
+    axes.axhline(0, color=TEXT, linewidth=0.8, zorder=3)
+    for x, bar in enumerate(weeks):
+        mean = bar.mean_compound
+        if mean is None:
+            axes.text(
+                x,
+                0,
+                "no scored\nposts",
+                ha="center",
+                va="center",
+                fontdict=_muted(8),
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+                zorder=4,
+            )
+            continue
+        fill = to_rgba(tone(mean), 0.45 if bar.partial else 1.0)  # the week so far is paler
+        axes.bar(x, mean, width=0.62, facecolor=fill, edgecolor=tone(mean), zorder=2)
+        offset = limit * 0.04 if mean >= 0 else -limit * 0.04
+        axes.text(
+            x,
+            mean + offset,
+            signed(mean),
+            ha="center",
+            va="bottom" if mean >= 0 else "top",
+            fontdict=_FONT,
+        )
+    axes.spines["bottom"].set_visible(False)  # the zero line is the baseline here
+    axes.set_ylabel("Mean sentiment", fontdict=_FONT)
+    axes.text(0.0, 1.02, "▲ more positive", transform=axes.transAxes, fontdict=_muted(8, GREEN))
+    axes.text(0.2, 1.02, "▼ more negative", transform=axes.transAxes, fontdict=_muted(8, RED))
+    _week_axis(axes, weeks)
+    return _png(figure)
+
+
+def _week_axis(axes: Axes, weeks: Sequence[WeekBar]) -> None:
+    axes.set_xlim(-0.6, max(len(weeks), 1) - 0.4)
+    axes.set_xticks(
+        list(range(len(weeks))),
+        [_week_tick(bar) for bar in weeks],
+        fontfamily=FAMILY,
+    )
