@@ -88,6 +88,9 @@ class Watch(SQLModel, table=True):
     platform: str = Field(default="", max_length=16)  # accounts only: x | mastodon | bluesky
     value: str = Field(max_length=1000)
     status: str = Field(default="active", max_length=16)  # active | paused | removed
+    # Who owns it: "config" (config import adds, restores and removes it) or "web" (added or
+    # changed in the web app or API; config import leaves it alone).
+    origin: str = Field(default="config", max_length=16)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 

@@ -82,6 +82,13 @@ def _sync_watches(
     *,
     now: datetime,
 ) -> None:
+    """Add, restore and remove the department's config-origin watches.
+
+    A watch added or changed in the web app (origin "web") belongs to the web app:
+    import neither removes it when the file omits it nor restores or resumes it when
+    the file lists it, so a web change is never silently undone. A config watch that
+    someone pauses, edits or removes in the web app becomes a web watch for that reason.
+    """
     query = select(Watch).where(Watch.department_id == department_id)
     rows = {(w.kind, w.platform, w.value): w for w in session.exec(query)}
     wanted = desired_watches(dept)
@@ -94,16 +101,17 @@ def _sync_watches(
                     kind=key[0],
                     platform=key[1],
                     value=key[2],
+                    origin="config",
                     created_at=now,
                     updated_at=now,
                 )
             )
             report.added.append("watch " + _label(dept.slug, key))
-        elif watch.status == "removed":
+        elif watch.origin == "config" and watch.status == "removed":
             watch.status, watch.updated_at = "active", now
             report.added.append("watch " + _label(dept.slug, key) + " (restored)")
     for key, watch in rows.items():
-        if key not in wanted and watch.status != "removed":
+        if key not in wanted and watch.origin == "config" and watch.status != "removed":
             # Kept as 'removed' rather than deleted, so past matches still say what matched.
             watch.status, watch.updated_at = "removed", now
             report.removed.append("watch " + _label(dept.slug, key))

@@ -1,0 +1,15 @@
+"""Administration: accounts and roles, every API token, and the audit log; pages and JSON twins.
+
+Admins only: everyone else gets 403 (these pages hold no department's data, so
+refusing says nothing a guess could learn). Every change is audited.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from listener.web.admin import audit_log, tokens, users
+
+router = APIRouter()
+for part in (users, tokens, audit_log):
+    router.include_router(part.router)
