@@ -7,12 +7,25 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
 from listener.digest.context import DayRow
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def _load_matplotlib() -> None:
+    """Import matplotlib once, under a lock: the web app draws charts in a thread pool, and
+    two threads importing matplotlib at once can meet a half-initialised module."""
+    with _IMPORT_LOCK:
+        import matplotlib.colors
+        import matplotlib.figure
+        import matplotlib.ticker  # noqa: F401  (imported for its side effect: loaded once)
+
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -58,6 +71,7 @@ def signed(value: float) -> str:
 
 def volume_chart(days: Sequence[DayRow]) -> bytes:
     """Bars of posts per day, each labelled with its count."""
+    _load_matplotlib()
     from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
     figure, axes = _canvas()
@@ -117,6 +131,7 @@ def sentiment_chart(days: Sequence[DayRow]) -> bytes:
 def _canvas() -> tuple[Figure, Axes]:
     # Imported here: matplotlib is slow to import and only digest rendering needs it.
     # A bare Figure (never pyplot) keeps no global state between digests or threads.
+    _load_matplotlib()
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=_SIZE, dpi=100, facecolor="white")
@@ -189,6 +204,7 @@ def _week_tick(bar: WeekBar) -> str:
 
 def weekly_volume_chart(weeks: Sequence[WeekBar]) -> bytes:
     """Bars of posts per week, each labelled with its count; the week so far in a paler blue."""
+    _load_matplotlib()
     from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
     figure, axes = _canvas()
@@ -210,6 +226,7 @@ def weekly_volume_chart(weeks: Sequence[WeekBar]) -> bytes:
 
 def weekly_sentiment_chart(weeks: Sequence[WeekBar]) -> bytes:
     """Bars of each week's mean compound score around zero; unscored weeks say so."""
+    _load_matplotlib()
     from matplotlib.colors import to_rgba
 
     figure, axes = _canvas()
