@@ -20,6 +20,10 @@ from tests.insight.conftest import HOSTILE_POST
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 BLOCKING = ("serious", "critical")
+# GOV.UK Frontend's conditionally revealing radios and checkboxes set aria-expanded on the
+# inputs: invalid ARIA that axe calls critical, kept on purpose because screen readers
+# announce it (alphagov/govuk-frontend#979, a documented known issue). Only that is let through.
+GOVUK_CONDITIONAL = (".govuk-radios__input", ".govuk-checkboxes__input")
 RUN_AXE = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: "tag", values: tags},
                                           resultTypes: ["violations"]});
@@ -46,7 +50,7 @@ PAGES: list[tuple[str, Callable[[LiveSite], str]]] = [
     ("week", lambda site: "/departments/dhsc/weeks/2026-W47"),
     ("watches", lambda site: "/departments/dhsc/watches"),
     ("conversations", lambda site: "/conversations?q=%23NHS&department=dhsc"),
-    ("thread", lambda site: f"/posts/{HOSTILE_POST}"),
+    ("thread", lambda site: f"/posts/{site.post_id(HOSTILE_POST)}"),
     ("digests", lambda site: "/digests"),
     ("digest", _digest),
     ("health", lambda site: "/health"),
@@ -63,6 +67,15 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     page.evaluate(AXE.read_text(encoding="utf-8"))
     violations: list[dict[str, Any]] = page.evaluate(RUN_AXE, WCAG_22_AA)
     return violations
+
+
+def _govuk_conditional_reveal(violation: dict[str, Any]) -> bool:
+    return violation["id"] == "aria-allowed-attr" and all(
+        'aria-expanded="' in node["summary"]
+        and node["summary"].count("ARIA attribute is not allowed") == 1
+        and any(name[1:] in node["html"] for name in GOVUK_CONDITIONAL)
+        for node in violation["nodes"]
+    )
 
 
 def describe(violations: list[dict[str, Any]]) -> str:
@@ -82,8 +95,9 @@ def check_page(browsing: Browsing, page: Any, name: str) -> None:
     """Photograph the page, then fail on any serious or critical axe violation."""
     browsing.screenshot(page, name)
     violations = axe_violations(page)
-    blocking = [v for v in violations if v["impact"] in BLOCKING]
-    minor = [v for v in violations if v["impact"] not in BLOCKING]
+    known = [v for v in violations if _govuk_conditional_reveal(v)]
+    blocking = [v for v in violations if v["impact"] in BLOCKING and v not in known]
+    minor = [v for v in violations if v["impact"] not in BLOCKING or v in known]
     if minor:
         print(f"{name}: minor axe findings\n{describe(minor)}")
     assert not blocking, f"{name} ({page.url}):\n{describe(blocking)}"
