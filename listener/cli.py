@@ -219,10 +219,10 @@ def collect(
     department: Annotated[str | None, typer.Option(help="Only this department's watches.")] = None,
 ) -> None:
     """One collection pass over the enabled sources, then exit (1 if any source failed)."""
+    from listener.approvals import with_recorded_approvals
     from listener.collection import collect as run_collect
     from listener.collectors.registry import build_collectors
     from listener.configfile import load_config
-    from listener.rights import with_recorded_approvals
 
     settings = _settings()
     engine = _engine(settings)

@@ -26,7 +26,7 @@ from listener.store.db import write_transaction
 from listener.store.departments import department_ids
 from listener.weeks import Week, local_date, week_containing
 
-BATCH = 500
+BATCH = 2000  # posts per committed delete
 
 
 def week_cutoff(period: Period, now: datetime) -> Week:
@@ -154,7 +154,8 @@ def apply(
     report.posts_deleted = report.accounts_deleted = 0
     tick = checkpoint or (lambda: None)
     for cutoffs in policy.posts:
-        while _delete_batch(engine, cutoffs, report):
+        after: store.Position | None = None
+        while after := _delete_batch(engine, cutoffs, report, after):
             tick()
         for pk in cutoffs.departments:
             while _unlink_batch(engine, cutoffs, pk):
@@ -168,13 +169,17 @@ def apply(
 
 
 def _delete_batch(
-    engine: sa.Engine, cutoffs: store.PlatformCutoffs, report: RetentionReport
-) -> list[int]:
+    engine: sa.Engine,
+    cutoffs: store.PlatformCutoffs,
+    report: RetentionReport,
+    after: store.Position | None,
+) -> store.Position | None:
+    """Delete one batch; returns where the next starts, None when there are no more."""
     with write_transaction(engine) as conn:
-        ids = store.expired_post_ids(conn, cutoffs, limit=BATCH)
+        ids, reached = store.expired_post_ids(conn, cutoffs, after=after, limit=BATCH)
         report.accounts_deleted += store.delete_posts(conn, ids)
     report.posts_deleted += len(ids)
-    return ids
+    return reached
 
 
 def _unlink_batch(engine: sa.Engine, cutoffs: store.PlatformCutoffs, department_id: int) -> bool:

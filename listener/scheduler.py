@@ -329,7 +329,7 @@ def run_service(settings: Settings, *, console: Console) -> None:
     """`listener run`: hold the lease (or wait as a standby) and run the jobs until stopped."""
     from functools import partial
 
-    from listener import retention, rights
+    from listener import approvals, retention
     from listener.collectors.registry import build_collectors
     from listener.configfile import load_config
     from listener.digest.smtpurl import parse_smtp_url
@@ -347,7 +347,7 @@ def run_service(settings: Settings, *, console: Console) -> None:
         stopping=stopping,
         # Approvals recorded on the admin page count from the next run, without a restart.
         build=lambda names: build_collectors(
-            rights.with_recorded_approvals(engine, config),
+            approvals.with_recorded_approvals(engine, config),
             names=names,
             clock=stoppable_clock(stopping),
         ),

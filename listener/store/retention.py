@@ -104,10 +104,23 @@ def platforms(conn: sa.Connection) -> list[str]:
     return list(conn.scalars(sa.select(POSTS.c.platform).distinct().order_by(POSTS.c.platform)))
 
 
-def expired_post_ids(conn: sa.Connection, cutoffs: PlatformCutoffs, *, limit: int) -> list[int]:
-    """Up to `limit` posts past retention everywhere they belong, oldest first."""
-    query = sa.select(POSTS.c.id).where(_expired(cutoffs))
-    return list(conn.scalars(query.order_by(POSTS.c.created_at, POSTS.c.id).limit(limit)))
+Position = tuple[datetime, int]  # (created_at, id) of the last post looked at
+
+
+def expired_post_ids(
+    conn: sa.Connection, cutoffs: PlatformCutoffs, *, after: Position | None, limit: int
+) -> tuple[list[int], Position | None]:
+    """Up to `limit` posts past retention everywhere they belong, oldest first, after `after`.
+
+    Returns them and where to go on from. Old posts another department still keeps
+    are passed over once, not at every batch.
+    """
+    query = sa.select(POSTS.c.id, POSTS.c.created_at).where(_expired(cutoffs))
+    if after is not None:
+        position = sa.tuple_(POSTS.c.created_at, POSTS.c.id)
+        query = query.where(position > sa.tuple_(_moment(after[0]), sa.literal(after[1])))
+    rows = conn.execute(query.order_by(POSTS.c.created_at, POSTS.c.id).limit(limit)).all()
+    return [row.id for row in rows], ((rows[-1].created_at, rows[-1].id) if rows else None)
 
 
 def count_expired(conn: sa.Connection, cutoffs: PlatformCutoffs) -> tuple[int, int]:
@@ -227,9 +240,16 @@ def _weeks_of(
 
 
 def _fingerprints(conn: sa.Connection, weeks: set[DeptWeek]) -> dict[DeptWeek, str]:
+    """The fingerprints of those department-weeks whose topics were found."""
+    labels = sorted({week.label for _, week in weeks})
+    runs = sa.select(TOPIC_RUNS.c.department_id, TOPIC_RUNS.c.week)
+    modelled = {
+        (dept, label) for dept, label in conn.execute(runs.where(TOPIC_RUNS.c.week.in_(labels)))
+    }
     return {
         (dept, week): weekly.week_fingerprint(conn, dept, start=week.start, end=week.end)[1]
         for dept, week in weeks
+        if (dept, week.label) in modelled
     }
 
 

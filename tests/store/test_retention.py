@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from listener import insight, retention
@@ -194,3 +195,23 @@ def test_the_service_applies_retention_nightly_and_stops_between_batches(
     assert counts(engine)["posts"] == 2  # that one batch held every expired post
     with engine.connect() as conn:
         assert audit.entries(conn) == []  # stopped before the end; the next run finishes
+
+
+def test_small_batches_pass_over_old_posts_another_department_keeps(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = configure(
+        engine, tmp_path, "retention:\n  departments:\n    dfe:\n      posts: 3 years\n"
+    )
+    old = [at(f"2026-0{month}-01T09:00:00") for month in range(1, 7)]
+    store(
+        engine,
+        *[make_post(f"nhs{n}", "#NHS old", handle=f"n{n}", created_at=day) for n, day in enumerate(old)],
+        *[make_post(f"send{n}", "#SEND old", handle=f"s{n}", created_at=day) for n, day in enumerate(old)],
+    )  # fmt: skip
+    monkeypatch.setattr(retention, "BATCH", 2)
+
+    report = retention.apply(engine, config.retention, now=NOW)
+
+    assert report.posts_deleted == 6
+    assert column(engine, "SELECT native_id FROM posts") == {f"send{n}" for n in range(6)}

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
-from listener import jobs, rights
+from listener import approvals, jobs, rights
 from listener.collectors.registry import Unavailable, build_collectors
 from listener.errors import StoreError, UserError
 from listener.models import Author
@@ -248,13 +248,13 @@ def test_x_stays_off_until_its_government_use_approval_is_recorded(
     off = build_collectors(config, names=["x"], environ=environ)["x"]
     assert isinstance(off, Unavailable) and "government_use_approval" in off.reason
 
-    rights.record_approval(engine, source="x", reference="X-GOV-2026-4", actor="admin@x.gov.uk")
-    approved = rights.with_recorded_approvals(engine, config)
+    approvals.record_approval(engine, source="x", reference="X-GOV-2026-4", actor="admin@x.gov.uk")
+    approved = approvals.with_recorded_approvals(engine, config)
     assert approved.sources["x"].government_use_approval == "X-GOV-2026-4"
     on = build_collectors(approved, names=["x"], environ=environ)["x"]
     assert not isinstance(on, Unavailable)
 
-    assert rights.withdraw_approval(engine, source="x", actor="admin@x.gov.uk")
-    assert rights.with_recorded_approvals(engine, config) is config
+    assert approvals.withdraw_approval(engine, source="x", actor="admin@x.gov.uk")
+    assert approvals.with_recorded_approvals(engine, config) is config
     with engine.connect() as conn:
         assert [e.action for e in audit.entries(conn)] == ["source.withdraw", "source.approve"]
