@@ -80,7 +80,8 @@ def write_json(records: Iterable[PostRecord], out: TextIO) -> int:
     return count
 
 
-def _csv_row(record: PostRecord) -> list[str]:
+def csv_row(record: PostRecord) -> list[str]:
+    """One CSV row in CSV_COLUMNS order, formula-like cells neutralised (shared with the web)."""
     author = record.author or {}
     metrics = record.metrics or {}
     sentiment = record.sentiment or {}
@@ -110,7 +111,7 @@ def write_csv(records: Iterable[PostRecord], out: TextIO) -> int:
     writer.writerow(CSV_COLUMNS)
     count = 0
     for record in records:
-        writer.writerow(_csv_row(record))
+        writer.writerow(csv_row(record))
         count += 1
     return count
 

@@ -7,7 +7,6 @@ User text never becomes SQL: the translated query travels as a bound parameter
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice, product
 from typing import Any
@@ -203,9 +202,3 @@ def ranked(node: Node, dialect: str) -> Ranked:
         rank=-sa.func.bm25(sa.text("posts_fts")),
         join_fts=FTS.c.rowid == POSTS.c.id,
     )
-
-
-def iter_chunks(values: list[int], size: int = 500) -> Iterator[list[int]]:
-    """Split ids into chunks small enough for an IN list."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

@@ -1,7 +1,0 @@
-"""(to be written)"""
-
-from __future__ import annotations
-
-from fastapi import APIRouter
-
-router = APIRouter()
