@@ -62,6 +62,18 @@ PAGES: list[tuple[str, Callable[[LiveSite], str]]] = [
 ]
 
 
+# What each page must be showing for its check to mean anything (not an empty state).
+SHOWING = {
+    "overview": "img.app-chart",
+    "week": "img.app-chart",
+    "conversations": ".app-result",
+    "thread": ".app-thread__current",
+    "digests": "table",
+    "admin": "table",
+    "audit": "table",
+}
+
+
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     """axe-core's WCAG 2.2 A and AA violations on the page as it is now."""
     page.evaluate(AXE.read_text(encoding="utf-8"))
@@ -111,7 +123,22 @@ def test_main_pages_have_no_serious_accessibility_failures(
     response = page.goto(path(browsing.site))
     expected = 404 if name == "not-found" else 200
     assert response is not None and response.status == expected, f"{name}: {response}"
+    if name in SHOWING:
+        assert page.locator(SHOWING[name]).count() > 0, f"{name}: nothing to check"
     check_page(browsing, page, name)
+
+
+def test_forms_showing_errors_have_no_serious_accessibility_failures(browsing: Browsing) -> None:
+    page = browsing.signed_in_page(browsing.site.people.editor)
+    page.goto("/departments/dhsc/watches")
+    page.get_by_role("button", name="Add watch").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_role("alert").get_by_text("There is a problem").is_visible()
+    check_page(browsing, page, "watches-errors")
+    response = page.goto("/conversations?q=%22unclosed&since=2026-13-45")
+    assert response is not None and response.status == 400
+    assert page.get_by_role("alert").get_by_text("There is a problem").is_visible()
+    check_page(browsing, page, "conversations-errors")
 
 
 def test_sign_in_page_and_its_errors_have_no_serious_accessibility_failures(

@@ -29,6 +29,7 @@ from hypothesis.errors import Unsatisfiable
 from pydantic import SecretStr
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -223,7 +224,11 @@ def fuzz(caller: Caller, operation: Any) -> str | None:
 
 def test_schemathesis_finds_no_server_error_or_schema_violation(caller: Caller) -> None:
     schema = schemathesis.openapi.from_asgi(OPENAPI, caller.app)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            pytest.fail(f"schemathesis cannot read an operation in the document: {result.err()}")
+        operations.append(result.ok())
     assert operations, "the API document lists no operations"
     failures = [f for f in (fuzz(caller, op) for op in operations) if f is not None]
     assert not failures, "\n\n".join(failures)
