@@ -260,7 +260,7 @@ def run(
     from contextlib import nullcontext
 
     from listener.cli_web import web_in_background
-    from listener.scheduler import run_service
+    from listener.service import run_service
 
     settings = _settings()
     web = nullcontext() if no_web else web_in_background(settings, host=host, port=port)

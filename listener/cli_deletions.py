@@ -24,6 +24,7 @@ def deletions(
     ] = None,
 ) -> None:
     """Remove recent posts their platform says are deleted or private (1 if a check failed)."""
+    from listener.approvals import with_recorded_approvals
     from listener.cli import _engine, _settings, err
     from listener.collectors.registry import build_collectors
     from listener.configfile import load_config
@@ -32,13 +33,14 @@ def deletions(
     from listener.models import utcnow
 
     settings = _settings()
-    config = load_config(settings.config)
+    engine = _engine(settings)
+    # An X approval recorded on the admin page counts as much as one in the config file.
+    config = with_recorded_approvals(engine, load_config(settings.config))
     collectors = build_collectors(config, names=source or ())
     checkable = ", ".join(PLATFORMS)
     for name in source or ():
         if not can_check(collectors[name]):
             raise UserError(f"--source: {name} cannot be checked for deletions (only {checkable})")
-    engine = _engine(settings)
     with err.status("checking for posts deleted at source…") as status:
         runs = check_deletions(
             engine,

@@ -19,7 +19,11 @@ Jobs (APScheduler 3.11, in-process threads, all coalesced, never overlapping):
 - ``retention``: every day at 03:30 Europe/London, delete what is past the config's
   retention periods (`listener.retention`), in committed batches that stop when the
   service stops; also once at start, so a night missed while down is caught up.
+- ``deletions``: every day at 04:15 Europe/London, ask X, Mastodon and Bluesky which
+  recent stored posts were deleted or made private at source (`listener.deletions`),
+  and remove them; not at start, since every check spends platform quota.
 
+`listener.service` wires the real collectors, analysis, digests and housekeeping in.
 Only the holder of the lease (`listener.lease`) runs jobs; a second service
 waits as a standby and polls the lease. SIGTERM or SIGINT stops new jobs,
 lets a running collection finish the page in hand (pages commit with their
@@ -59,14 +63,13 @@ if TYPE_CHECKING:
 
     from listener.collectors.base import Collector
     from listener.configfile import ListenerConfig
-    from listener.digest.smtpurl import SmtpConfig
-    from listener.settings import Settings
 
 log = logging.getLogger("listener.scheduler")
 
 ANALYZE_JOB = "analyze"
 DIGEST_JOB = "digest"
 RETENTION_JOB = "retention"
+DELETIONS_JOB = "deletions"
 DIGEST_RETRY_EVERY = timedelta(minutes=30)
 ANALYZE_EVERY = timedelta(minutes=10)
 # APScheduler 3.x skips a run that is more than 1 s late by default. With coalesce the
@@ -106,6 +109,7 @@ class JobDeps:
     stopping: threading.Event = field(default_factory=threading.Event)
     digest: Digester | None = None  # None: no digest jobs
     retention: Retainer | None = None  # None: no retention job
+    deletions: Retainer | None = None  # None: no deletion checks
 
     def checkpoint(self, *_: object) -> None:
         """Called after each committed page or batch: stop here if the service is stopping."""
@@ -146,6 +150,19 @@ def later_jobs(deps: JobDeps) -> list[JobSpec]:
         nightly = CronTrigger(hour=3, minute=30, timezone="Europe/London")
         grace = timedelta(hours=12)
         specs.append(JobSpec(RETENTION_JOB, nightly, retention_job, (deps,), misfire_grace=grace))
+    if deps.deletions is not None:
+        # Not at start: each check spends platform quota (X counts lookups against its cap).
+        daily = CronTrigger(hour=4, minute=15, timezone="Europe/London")
+        specs.append(
+            JobSpec(
+                DELETIONS_JOB,
+                daily,
+                deletions_job,
+                (deps,),
+                timedelta(hours=12),
+                run_at_start=False,
+            )
+        )
     return specs
 
 
@@ -169,11 +186,18 @@ def collect_job(deps: JobDeps, source: str, *, then: Callable[[], None]) -> None
     for run in runs:
         t = run.totals
         _event(
-            "job.end", job=f"collect:{source}", source=run.source, run_id=run.run_id,
+            "job.end",
+            job=f"collect:{source}",
+            source=run.source,
+            run_id=run.run_id,
             status=run.status,
-            new=t.new, seen=t.seen, pages=t.pages, waited=round(run.rate_limit_wait_seconds),
-            seconds=round(time.monotonic() - started, 1), error=run.error,
-        )  # fmt: skip
+            new=t.new,
+            seen=t.seen,
+            pages=t.pages,
+            waited=round(run.rate_limit_wait_seconds),
+            seconds=round(time.monotonic() - started, 1),
+            error=run.error,
+        )
     then()
 
 
@@ -217,36 +241,32 @@ def digest_job(deps: JobDeps) -> None:
 def retention_job(deps: JobDeps) -> None:
     """Delete what is past retention; stops between committed batches when the service stops."""
     assert deps.retention is not None
+    _housekeeping(deps, RETENTION_JOB, deps.retention)
+
+
+def deletions_job(deps: JobDeps) -> None:
+    """Remove recent posts their platform says were deleted or made private."""
+    assert deps.deletions is not None
+    _housekeeping(deps, DELETIONS_JOB, deps.deletions)
+
+
+def _housekeeping(deps: JobDeps, job: str, work: Retainer) -> None:
     started = time.monotonic()
-    _event("job.start", job=RETENTION_JOB)
+    _event("job.start", job=job)
     try:
-        report = deps.retention(deps.engine, deps.checkpoint)
+        report = work(deps.engine, deps.checkpoint)
     except Stopping:
-        _event("job.end", job=RETENTION_JOB, status="stopped")
+        _event("job.end", job=job, status="stopped")
         return
     except Exception as exc:
-        _event("job.end", job=RETENTION_JOB, status="error", error=exc)
+        _event("job.end", job=job, status="error", error=exc)
         raise
-    _event(
-        "job.end", job=RETENTION_JOB, status="ok", seconds=round(time.monotonic() - started, 1),
-        posts=getattr(report, "posts_deleted", 0), accounts=getattr(report, "accounts_deleted", 0),
-    )  # fmt: skip
-
-
-def run_analysis(
-    engine: sa.Engine,
-    checkpoint: Callable[[], None],
-    *,
-    workers: int | None,
-    config: ListenerConfig,
-) -> None:
-    """The real analyzer: sentiment in committed batches (stoppable between them), then
-    voices and topics."""
-    from listener import insight, jobs
-
-    jobs.analyze(engine, workers=workers, on_batch=lambda _report: checkpoint())
-    checkpoint()
-    insight.analyze_insight(engine, config)
+    counts = {
+        name: getattr(report, name)
+        for name in ("posts_deleted", "accounts_deleted")
+        if hasattr(report, name)
+    }
+    _event("job.end", job=job, status="ok", seconds=round(time.monotonic() - started, 1), **counts)
 
 
 # --- the scheduler -------------------------------------------------------------------------
@@ -267,9 +287,14 @@ def build_scheduler(schedule: Schedule, deps: JobDeps) -> BackgroundScheduler:
         grace = max(spec.misfire_grace, MIN_MISFIRE_GRACE)
         first = {"next_run_time": datetime.now(UTC)} if spec.run_at_start else {}
         scheduler.add_job(
-            spec.func, spec.trigger, args=spec.args, id=spec.id, name=spec.id,
-            misfire_grace_time=_seconds(grace), **first,
-        )  # fmt: skip
+            spec.func,
+            spec.trigger,
+            args=spec.args,
+            id=spec.id,
+            name=spec.id,
+            misfire_grace_time=_seconds(grace),
+            **first,
+        )
     return scheduler
 
 
@@ -325,51 +350,6 @@ def stoppable_clock(stopping: threading.Event) -> Clock:
     return Clock(sleep=sleep)
 
 
-def run_service(settings: Settings, *, console: Console) -> None:
-    """`listener run`: hold the lease (or wait as a standby) and run the jobs until stopped."""
-    from functools import partial
-
-    from listener import approvals, retention
-    from listener.collectors.registry import build_collectors
-    from listener.configfile import load_config
-    from listener.digest.smtpurl import parse_smtp_url
-    from listener.store.db import create_engine
-    from listener.store.migrate import require_current
-
-    config = load_config(settings.config)
-    # A malformed LISTENER_SMTP_URL stops the service at once, not at 07:00 next Monday.
-    smtp = parse_smtp_url(settings.smtp_url) if settings.smtp_url is not None else None
-    engine = create_engine(settings.database_url)
-    require_current(engine)
-    stopping = threading.Event()
-    deps = JobDeps(
-        engine,
-        stopping=stopping,
-        # Approvals recorded on the admin page count from the next run, without a restart.
-        build=lambda names: build_collectors(
-            approvals.with_recorded_approvals(engine, config),
-            names=names,
-            clock=stoppable_clock(stopping),
-        ),
-        analyze=partial(run_analysis, workers=settings.workers, config=config),
-        digest=partial(_send_digests, config=config, smtp=smtp),
-        retention=lambda engine, checkpoint: retention.apply(
-            engine, config.retention, checkpoint=checkpoint
-        ),
-    )
-    configure_logging()
-    with stop_on_signals(deps.stopping):
-        serve(schedule_from_config(config), deps, console=console, timings=Timings())
-
-
-def _send_digests(
-    engine: sa.Engine, now: datetime, *, config: ListenerConfig, smtp: SmtpConfig | None
-) -> object:
-    from listener import insight
-
-    return insight.run_weekly_digests(engine, config=config, smtp=smtp, now=now)
-
-
 def serve(schedule: Schedule, deps: JobDeps, *, console: Console, timings: Timings) -> None:
     """Wait for the lease, run the scheduler while holding it, stop when `deps.stopping` is set."""
     lease = open_lease(deps.engine)
@@ -378,8 +358,10 @@ def serve(schedule: Schedule, deps: JobDeps, *, console: Console, timings: Timin
             _event("service.stopped", role="standby")
             console.print("scheduler: stopped while on standby")
             return
-        console.print(f"scheduler: active ({len(schedule.sources)} sources: "
-                      f"{', '.join(schedule.sources) or 'none'})")  # fmt: skip
+        console.print(
+            f"scheduler: active ({len(schedule.sources)} sources: "
+            f"{', '.join(schedule.sources) or 'none'})"
+        )
         _event("service.active", sources=",".join(schedule.sources))
         scheduler = build_scheduler(schedule, deps)
         scheduler.start()

@@ -307,7 +307,7 @@ def test_sigterm_stops_a_service_cleanly_and_releases_the_lease(
     )
     env = {**os.environ, "LISTENER_DATABASE_URL": database_url, "LISTENER_CONFIG": str(config)}
     code = (
-        "from rich.console import Console; from listener.scheduler import run_service;"
+        "from rich.console import Console; from listener.service import run_service;"
         " from listener.settings import load_settings;"
         " run_service(load_settings(), console=Console(stderr=True))"
     )
@@ -339,3 +339,28 @@ def test_sigterm_stops_a_service_cleanly_and_releases_the_lease(
     assert "lease released" in stderr.read_text()
     assert all({"time", "level", "logger"} <= e.keys() for e in events)
     engine.dispose()
+
+
+def test_housekeeping_jobs_run_nightly_in_london_time(engine: sa.Engine) -> None:
+    from datetime import UTC
+
+    from listener.scheduler import later_jobs
+
+    deps = JobDeps(
+        engine,
+        lambda names: {},
+        no_analysis,
+        retention=lambda e, c: None,
+        deletions=lambda e, c: None,
+    )
+    specs = {spec.id: spec for spec in later_jobs(deps)}
+    after = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    retention = specs["retention"].trigger.get_next_fire_time(None, after)
+    deletions = specs["deletions"].trigger.get_next_fire_time(None, after)
+    assert retention is not None and retention.astimezone(UTC) == datetime(
+        2026, 6, 2, 2, 30, tzinfo=UTC
+    )
+    assert deletions is not None and deletions.astimezone(UTC) == datetime(
+        2026, 6, 2, 3, 15, tzinfo=UTC
+    )
+    assert specs["retention"].run_at_start and not specs["deletions"].run_at_start
