@@ -205,7 +205,13 @@ def fuzz(caller: Caller, operation: Any) -> str | None:
         if time.monotonic() - started > OPERATION_BUDGET:
             raise _OutOfTime
         headers = caller.headers()
-        response = case.call(headers=headers)
+        try:
+            response = case.call(headers=headers)
+        except Exception as exc:  # in-process, the app's own exception: a 500 when served
+            raise AssertionError(
+                f"the app raised {type(exc).__name__}: {exc} (a 500 when served), for\n"
+                f"    {case.as_curl_command()}"
+            ) from exc
         if response.status_code in (401, 403):  # a documented answer; then let the admin back in
             caller.restore_admin()
         case.validate_response(response, checks=CHECKS, headers=headers)
