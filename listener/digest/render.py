@@ -217,6 +217,21 @@ def percent(share: float | None) -> str:
     return "n/a" if share is None else f"{share:.0%}"
 
 
+def counted(count: int, noun: str) -> str:
+    """'1 reply', '12 replies', '1,204 likes'."""
+    if count == 1:
+        return f"1 {noun}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+    return f"{number(count)} {plural}"
+
+
+def versus_last_week(now: float, before: float) -> str:
+    """'+14% on last week (1,046)', or 'none last week'."""
+    if before == 0:
+        return "none last week" if now else "none this week or last"
+    return f"{change(now, before)} on last week ({number(before)})"
+
+
 def change(now: float, before: float) -> str:
     """A change against last week: '+14%', '-3%', 'no change' or 'none last week'."""
     if before == 0:
@@ -347,6 +362,7 @@ _ENV.filters.update(
     http=http_url,
     wrap=wrap,
     number=number,
+    counted=counted,
     percent=percent,
     sentiment=sentiment,
     describe=describe,
@@ -359,4 +375,4 @@ _ENV.filters.update(
     day=charts.day_label,
     signed=charts.signed,
 )
-_ENV.globals.update(change=change, shift=shift, rise=rise, tone=tone)
+_ENV.globals.update(change=change, shift=shift, rise=rise, tone=tone, versus=versus_last_week)

@@ -421,3 +421,12 @@ def test_week_range_reads_in_uk_dates(start: str, end: str, expected: str) -> No
 
 def test_line_endings_and_tabs_read_as_text_would() -> None:
     assert shown("one\r\ntwo\rthree\tfour") == "one\ntwo\nthree four"
+
+
+def test_counts_read_as_english() -> None:
+    from listener.digest.render import counted, versus_last_week
+
+    assert [counted(n, "reply") for n in (0, 1, 2)] == ["0 replies", "1 reply", "2 replies"]
+    assert counted(1204, "like") == "1,204 likes"
+    assert versus_last_week(86, 40) == "+115% on last week (40)"
+    assert versus_last_week(5, 0) == "none last week"
