@@ -32,7 +32,12 @@ VOLUME, SENTIMENT = "volume-by-day@listener", "sentiment-by-day@listener"
 # C0 and C1 controls (newline and tab apart) and the bidi embeddings, overrides and isolates
 # that can make text read differently from what it says: shown as code points, never obeyed.
 # (Direction marks such as U+200F stay: they only nudge punctuation in right-to-left text.)
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Zero-width characters that can split or hide a word ("pay<ZWSP>pal") are shown too:
+# zero-width space, word joiner, invisible operators, BOM. ZWJ and ZWNJ (U+200D, U+200C)
+# stay, as emoji sequences and several scripts' spelling need them.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 _UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\"'<>`\\]")
 
 # fmt: off

@@ -430,3 +430,14 @@ def test_counts_read_as_english() -> None:
     assert counted(1204, "like") == "1,204 likes"
     assert versus_last_week(86, 40) == "+115% on last week (40)"
     assert versus_last_week(5, 0) == "none last week"
+
+
+def test_invisible_characters_cannot_disguise_text_but_emoji_joiners_survive() -> None:
+    from listener.digest.render import shown
+
+    assert shown("pay\u200bpal.com") == "pay[U+200B]pal.com"
+    assert shown("abc\u2060def\ufeff") == "abc[U+2060]def[U+FEFF]"
+    assert shown("\u0627\u200f!") == "\u0627\u200f!"  # a right-to-left mark only places the "!"
+    assert shown("\u2067evil\u2069") == "[U+2067]evil[U+2069]"
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert shown(family) == family
