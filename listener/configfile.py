@@ -144,10 +144,16 @@ def _handle(pattern: re.Pattern[str], platform: str, rule: str) -> AfterValidato
 
 
 def _env_var_name(value: str) -> str:
+    """An env var's name, or ``file:/absolute/path`` of a secrets file."""
+    value = value.strip()
+    if value.startswith("file:"):
+        if not value.removeprefix("file:").startswith("/"):
+            raise _invalid("a secrets file must be an absolute path, as in file:/run/secrets/name")
+        return value
     # Never quote the value: if it is not a name, it is probably the secret itself.
-    if not _ENV_VAR.fullmatch(value.strip()):
+    if not _ENV_VAR.fullmatch(value):
         raise _invalid(_INLINE_SECRET.format(where="here"))
-    return value.strip()
+    return value
 
 
 def parse_interval(value: object) -> timedelta:

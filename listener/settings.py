@@ -76,14 +76,32 @@ def _settings_error_line(exc: ValidationError) -> str:
 
 
 def secret_from_env(name: str, environ: Mapping[str, str] | None = None) -> SecretStr | None:
-    """Look up a credential by env var name: ``environ`` if given, else os.environ then ./.env.
+    """Look up a credential the config names: an env var (``environ`` if given, else
+    os.environ then ./.env), or ``file:/path`` (a secrets file such as /run/secrets/x,
+    which only its owner may read; one value, a trailing newline ignored).
 
     An empty value counts as not set, as in the .env example.
     """
+    if name.startswith(SECRET_FILE_PREFIX):
+        return _secret_from_file(Path(name.removeprefix(SECRET_FILE_PREFIX)))
     if environ is None:
         value = os.environ.get(name) or _dotenv_values().get(name)
     else:
         value = environ.get(name)
+    return SecretStr(value) if value else None
+
+
+SECRET_FILE_PREFIX = "file:"
+
+
+def _secret_from_file(path: Path) -> SecretStr | None:
+    if not path.exists():
+        return None
+    check_secrets_file(path)
+    try:
+        value = path.read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read this secrets file: {exc.strerror}") from None
     return SecretStr(value) if value else None
 
 

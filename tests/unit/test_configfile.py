@@ -459,3 +459,10 @@ def test_voices_and_digest_sections_are_validated_with_their_line() -> None:
     assert error_for(DEPARTMENT + "voices:\n  pundit: {}\n").startswith(
         "listener.yaml:5: voices: unknown key 'pundit' (expected one of: mp, journalist,"
     )
+
+
+def test_credentials_name_an_env_var_or_an_absolute_secrets_file() -> None:
+    ok = DEPARTMENT + "sources:\n  x:\n    credentials:\n      bearer_token: file:/run/secrets/x\n"
+    assert load(ok).sources["x"].credentials == {"bearer_token": "file:/run/secrets/x"}
+    relative = DEPARTMENT + "sources:\n  x:\n    credentials:\n      bearer_token: file:x.txt\n"
+    assert "a secrets file must be an absolute path" in error_for(relative)

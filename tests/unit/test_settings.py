@@ -179,3 +179,18 @@ def test_a_secrets_file_other_users_can_read_is_refused(
         load_settings()
     env.chmod(0o600)
     assert load_settings().smtp_url is not None
+
+
+def test_a_credential_can_come_from_a_secrets_file_only_its_owner_reads(tmp_path: Path) -> None:
+    from listener.errors import ConfigError
+    from listener.settings import secret_from_env
+
+    secret = tmp_path / "x_bearer_token"
+    secret.write_text("AAAA-token\n")
+    secret.chmod(0o600)
+    found = secret_from_env(f"file:{secret}")
+    assert found is not None and found.get_secret_value() == "AAAA-token"
+    assert secret_from_env(f"file:{tmp_path / 'missing'}") is None
+    secret.chmod(0o640)
+    with pytest.raises(ConfigError, match="other users can read or change this secrets file"):
+        secret_from_env(f"file:{secret}")
