@@ -56,6 +56,9 @@ PAGES: list[tuple[str, Callable[[LiveSite], str]]] = [
     ("health", lambda site: "/health"),
     ("admin", lambda site: "/admin"),
     ("audit", lambda site: "/admin/audit"),
+    ("rights", lambda site: "/admin/rights"),
+    ("approvals", lambda site: "/admin/approvals"),
+    ("retention", lambda site: "/admin/retention"),
     ("account", lambda site: "/account"),
     ("accessibility", lambda site: "/accessibility"),
     ("not-found", lambda site: "/departments/no-such-department"),
@@ -71,6 +74,8 @@ SHOWING = {
     "digests": "table",
     "admin": "table",
     "audit": "table",
+    "rights": "#erase-handle",
+    "approvals": "#x-reference",
 }
 
 

@@ -1,4 +1,4 @@
-"""Administration: accounts and roles, every API token, and the audit log; pages and JSON twins.
+"""Administration: accounts, API tokens, the audit log and data protection; pages and JSON twins.
 
 Admins only: everyone else gets 403 (these pages hold no department's data, so
 refusing says nothing a guess could learn). Every change is audited.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from listener.web.admin import audit_log, tokens, users
+from listener.web.admin import approvals, audit_log, rights, tokens, users
 
 router = APIRouter()
-for part in (users, tokens, audit_log):
+for part in (users, tokens, audit_log, rights, approvals):
     router.include_router(part.router)
