@@ -82,7 +82,8 @@ def add_suppressions(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> int
     if not rows:
         return 0
     stmt = _insert(conn, SUPPRESSIONS).on_conflict_do_nothing()
-    return conn.execute(stmt, list(rows)).rowcount or 0
+    # One statement per row: an executemany's rowcount is -1 on psycopg (and there are few).
+    return sum(max(conn.execute(stmt, row).rowcount, 0) for row in rows)
 
 
 def remove_suppression(conn: sa.Connection, suppression_id: int) -> SuppressionRow | None:
