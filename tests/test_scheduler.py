@@ -252,16 +252,17 @@ def test_two_services_on_one_database_run_each_job_once(database_url: str, tmp_p
     first = start_service(database_url, log, tmp_path / "first.err")
     second = None
     try:
-        wait_for(lambda: any(w == "end" for _, w, _ in read_runs(log)), 10, "the first service")
+        wait_for(lambda: any(w == "end" for _, w, _ in read_runs(log)), 30, "the first service")
         second = start_service(database_url, log, tmp_path / "second.err")
-        wait_for(lambda: "service.standby" in (tmp_path / "second.err").read_text(), 10, "standby")
+        wait_for(lambda: "service.standby" in (tmp_path / "second.err").read_text(), 30, "standby")
         time.sleep(1.0)  # both alive: only the first may run jobs
         first.send_signal(signal.SIGKILL)
         first.wait(5)
         killed_at = time.time()
-        wait_for(lambda: sum(p == second.pid for p, _, _ in read_runs(log)) >= 4, 5, "takeover")
+        # Generous limits: they only matter on a machine busy with other work.
+        wait_for(lambda: sum(p == second.pid for p, _, _ in read_runs(log)) >= 4, 20, "takeover")
         second.send_signal(signal.SIGTERM)
-        assert second.wait(10) == 0
+        assert second.wait(30) == 0
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:
@@ -321,12 +322,12 @@ def test_sigterm_stops_a_service_cleanly_and_releases_the_lease(
                 e.get("event") == "job.end" and e.get("job") == "collect:rss"
                 for e in json_events(stderr)
             ),
-            10,
+            30,
             "the first collection",
         )
         assert current_holder(engine).pid == service.pid  # type: ignore[union-attr]
         service.send_signal(signal.SIGTERM)
-        assert service.wait(10) == 0, stderr.read_text()
+        assert service.wait(30) == 0, stderr.read_text()
     finally:
         if service.poll() is None:
             service.kill()
