@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from types import UnionType
 from typing import Annotated, Any, get_args, get_origin
 from urllib.parse import urlsplit
 
@@ -133,6 +134,26 @@ def _base_url(value: str) -> str:
     return _url(value, "base URL") if value.strip() else ""
 
 
+def _issuer(value: str) -> str:
+    """https, or http on this machine only (a test provider): the client secret goes there."""
+    value = _url(value, "issuer URL")
+    parts = urlsplit(value)
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise _invalid(
+            f"issuer URL {value!r} must start https:// (the client secret is sent to it)"
+        )
+    return value
+
+
+def _scopes(scopes: list[str]) -> list[str]:
+    for scope in scopes:
+        if not re.fullmatch(r"[!#-\[\]-~]+", scope):
+            raise _invalid(f"malformed scope {scope!r} (one word, no spaces or quotes)")
+    if "openid" not in scopes or "email" not in scopes:
+        raise _invalid("scopes must include openid and email (listener signs people in by email)")
+    return scopes
+
+
 def _handle(pattern: re.Pattern[str], platform: str, rule: str) -> AfterValidator:
     def check(value: str) -> str:
         handle = value.strip().removeprefix("@")
@@ -193,6 +214,8 @@ FeedUrl = Annotated[str, AfterValidator(lambda v: _url(v, "feed URL"))]
 InstanceUrl = Annotated[str, AfterValidator(lambda v: _url(v, "instance URL"))]
 BaseUrl = Annotated[str, AfterValidator(_base_url)]
 EnvVarName = Annotated[str, AfterValidator(_env_var_name)]
+IssuerUrl = Annotated[str, AfterValidator(_issuer)]
+Scopes = Annotated[list[Text], AfterValidator(_scopes)]
 Interval = Annotated[timedelta, BeforeValidator(parse_interval)]
 XHandle = Annotated[str, _handle(_X_HANDLE, "X", "letters, digits and _, up to 15")]
 MastodonHandle = Annotated[str, _handle(_MASTODON_HANDLE, "Mastodon", "user or user@instance")]
@@ -267,6 +290,22 @@ class DigestConfig(_Section):
     web_url: BaseUrl = ""  # the web app's address, for "see this week in listener" links
 
 
+class OidcConfig(_Section):
+    """Single sign-on through the department's OpenID Connect provider (web.oidc)."""
+
+    issuer: IssuerUrl  # discovery at {issuer}/.well-known/openid-configuration
+    client_id: Text
+    client_secret: EnvVarName  # the env var (or file:/path) holding it, as for sources
+    button_text: Text = "Sign in with your department account"
+    scopes: Scopes = ["openid", "email", "profile"]
+
+
+class WebConfig(_Section):
+    """The web app: optional single sign-on beside password sign-in."""
+
+    oidc: OidcConfig | None = None
+
+
 def _check_platforms(periods: dict[str, Period]) -> dict[str, Period]:
     for name in periods:
         if not _PLATFORM.fullmatch(name):
@@ -329,6 +368,7 @@ class ListenerConfig(_Section):
     voices: Voices = Voices()
     digest: DigestConfig = DigestConfig()
     retention: RetentionConfig = RetentionConfig()
+    web: WebConfig = WebConfig()
 
     @field_validator("departments")
     @classmethod
@@ -460,6 +500,8 @@ def _model_at(loc: Loc) -> type[BaseModel] | None:
         if isinstance(node, type) and issubclass(node, BaseModel):
             field = node.model_fields.get(str(part))
             node = field.annotation if field else None
+            if get_origin(node) is UnionType:  # an optional section, such as web.oidc
+                node = get_args(node)[0]
         elif get_origin(node) in (list, dict):
             node = get_args(node)[-1]
         else:
@@ -488,6 +530,12 @@ def effective_config_text(
             key: f"{var} ({'set' if secret_from_env(var, environ) else 'not set'})"
             for key, var in source.credentials.items()
         }
+    if config.web.oidc is None:
+        del data["web"]  # no single sign-on: nothing to show
+    else:
+        var = config.web.oidc.client_secret
+        shown_secret = "set" if secret_from_env(var, environ) else "not set"
+        data["web"]["oidc"]["client_secret"] = f"{var} ({shown_secret})"
     yaml = YAML(typ="rt")
     yaml.default_flow_style = False
     yaml.width = 4096  # keep long boolean queries on one line

@@ -17,6 +17,7 @@ from listener.errors import NotFoundError, UserError
 from listener.settings import Settings
 from listener.web.auth import Auth
 from listener.web.deps import NotSignedIn, WebState
+from listener.web.oidc import configured as configured_oidc
 from listener.web.ops import install_metrics
 from listener.web.security import SecurityHeaders
 from listener.web.templating import page
@@ -26,6 +27,7 @@ STATIC = Path(__file__).parent / "static"
 # Each area of the app is one module with a `router`: pages and their JSON twins together.
 AREAS = (
     "listener.web.core",
+    "listener.web.oidc",
     "listener.web.overview",
     "listener.web.conversations",
     "listener.web.watches",
@@ -55,6 +57,7 @@ def create_app(settings: Settings, *, engine: sa.Engine, web_url: str = "") -> F
         auth=Auth(engine, secret=secret),
         config_path=str(settings.config),
         web_url=web_url,
+        oidc=configured_oidc(settings.config),
     )
     app.add_middleware(SecurityHeaders)
     install_metrics(app, engine)

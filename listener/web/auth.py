@@ -121,6 +121,16 @@ class Auth:
                 users.record_failure(conn, keys, now=now)
             raise SignInRefused("Enter a correct email address and password.")
         assert account is not None
+        session = self.start_session(account)
+        with write_transaction(self.engine) as conn:
+            users.clear_failures(conn, keys[0])
+        return session
+
+    def start_session(self, account: users.Account) -> NewSession:
+        """A new session for an account already identified (by password, or single sign-on)."""
+        if not account.active:
+            raise SignInRefused("This account has been deactivated.")
+        now = self.clock()
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with write_transaction(self.engine) as conn:
             users.create_session(
@@ -132,7 +142,6 @@ class Auth:
                 expires_at=now + SESSION_LIFETIME,
             )
             users.signed_in(conn, account.id, now=now)
-            users.clear_failures(conn, keys[0])
         principal = Principal(account.id, account.email, account.role, account.department_ids, csrf)
         return NewSession(self.sign(token), principal)
 

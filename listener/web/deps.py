@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Request
 from starlette.datastructures import FormData
 
+from listener.configfile import OidcConfig
 from listener.store import weekly
 from listener.web.auth import SESSION_COOKIE, Auth, Principal, csrf_matches
 
@@ -22,6 +23,7 @@ class WebState:
     auth: Auth
     config_path: str  # the config file, for settings such as the digest sender
     web_url: str = ""
+    oidc: OidcConfig | None = None  # single sign-on, when the config file sets web.oidc
 
 
 class NotSignedIn(Exception):

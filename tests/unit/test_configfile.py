@@ -217,7 +217,7 @@ def test_unknown_key_lists_the_expected_ones() -> None:
 def test_unknown_top_level_key() -> None:
     assert error_for(DEPARTMENT + "source: {}\n") == (
         "listener.yaml:4: unknown key 'source'"
-        " (expected one of: departments, sources, voices, digest, retention)"
+        " (expected one of: departments, sources, voices, digest, retention, web)"
     )
 
 
