@@ -28,7 +28,7 @@ from listener.pages import (
 from listener.store import departments as store_departments
 from listener.store import scores as store_scores
 from listener.store import writes
-from listener.store.db import write_transaction
+from listener.store.db import BULK_ROWS, refresh_statistics, write_transaction
 from listener.store.departments import SyncReport
 from listener.store.migrate import upgrade
 
@@ -101,6 +101,8 @@ def import_file(
         finish_run(engine, run_id, report, RunOutcome("failed", str(exc) or type(exc).__name__))
         raise
     finish_run(engine, run_id, report, RunOutcome("partial" if report.rejected else "ok"))
+    if report.new >= BULK_ROWS:
+        refresh_statistics(engine)
     return report
 
 
@@ -145,7 +147,7 @@ def analyze(
             if not batch:
                 report.other_languages = store_scores.unscorable_by_language(conn)
                 report.not_english = sum(report.other_languages.values())
-                return report
+                break
             known = store_scores.known_scores(conn, (p.text_hash for p in batch), version=version)
             reposts = {p.text_hash for p in batch if p.kind == "repost"} - set(known)
             originals = store_scores.texts_for(conn, reposts)
@@ -159,6 +161,9 @@ def analyze(
         after_id = batch[-1].id
         if on_batch is not None:
             on_batch(report)
+    if report.scored >= BULK_ROWS:
+        refresh_statistics(engine)
+    return report
 
 
 def _detect_languages(

@@ -59,3 +59,18 @@ def test_the_migrations_build_the_schema_the_models_describe(engine: sa.Engine) 
     # The search index (FTS5 tables, the tsvector column) is the migrations' own business.
     relevant = [d for d in diff if "posts_fts" not in repr(d) and "search_vector" not in repr(d)]
     assert relevant == []
+
+
+def test_statistics_are_refreshed_after_a_bulk_write(engine: sa.Engine) -> None:
+    from listener.store.db import refresh_statistics
+
+    refresh_statistics(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            analysed = conn.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'posts'"
+                    " AND last_analyze IS NOT NULL"
+                )
+            )
+        assert analysed == 1
