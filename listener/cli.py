@@ -390,11 +390,23 @@ def demo(
     database: Annotated[Path, typer.Option(help="SQLite file to build afresh.")] = Path(
         "data/demo.db"
     ),
+    serve: Annotated[
+        bool | None,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Then serve the web app on it (default: when run from a terminal).",
+        ),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Web app port.")] = 8000,
 ) -> None:
-    """Build a fresh embedded database from the bundled sample data and run the pipeline."""
-    from listener.demo import run_demo
+    """Build a fresh embedded database from the bundled sample data, run the whole pipeline,
+    then serve the web app on it."""
+    from listener.demo import run_demo, serve_demo
 
-    run_demo(database=database, settings=_settings(), console=err)
+    settings = _settings()
+    run_demo(database=database, settings=settings, console=err)
+    if serve if serve is not None else (sys.stdin.isatty() and sys.stdout.isatty()):
+        serve_demo(database=database, settings=settings, console=err, port=port)
 
 
 def _fail(message: str) -> None:

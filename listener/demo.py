@@ -92,3 +92,29 @@ def run_demo(*, database: Path, settings: Settings, console: Console) -> None:
         f"\nDone. Explore it yourself: LISTENER_DATABASE_URL=sqlite:///{database} "
         "listener search '#NHS'"
     )
+
+
+DEMO_ADMIN = "admin@example.gov.uk"
+
+
+def serve_demo(*, database: Path, settings: Settings, console: Console, port: int) -> None:
+    """Serve the web app on the demo database, with a demo admin and a fresh password."""
+    import secrets
+
+    import uvicorn
+
+    from listener import accounts
+    from listener.web.app import create_app
+
+    engine = create_engine(f"sqlite:///{database}")
+    password = secrets.token_urlsafe(12)
+    accounts.add_user(engine, email=DEMO_ADMIN, role="admin", departments=[], password=password)
+    console.print(
+        f"\n[bold]Web app[/] http://127.0.0.1:{port}/ : sign in as {DEMO_ADMIN} with password"
+        f" {password} (this demo database only). Ctrl-C stops it.",
+        highlight=False,
+        soft_wrap=True,  # never break the password across lines
+    )
+    uvicorn.run(
+        create_app(settings, engine=engine), host="127.0.0.1", port=port, log_level="warning"
+    )
