@@ -24,21 +24,14 @@ from listener.models import (
     SentimentScore,
 )
 from listener.plaintext import readable_text
+from listener.store import bulk
 
 SEARCH_TEXT_LIMIT = 100_000  # characters of a post the index sees; the stored text is whole
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL refuses them
 
 AUTHORS = Author.__table__  # type: ignore[attr-defined]
 POSTS = Post.__table__  # type: ignore[attr-defined]
-_AUTHOR_UPDATE = (
-    "handle",
-    "name",
-    "description",
-    "verified_type",
-    "followers_count",
-    "profile",
-    "updated_at",
-)
+_AUTHOR_UPDATE = ("handle", "name", "description", "verified_type", "followers_count", "profile")
 _POST_UPDATE = (
     "url",
     "author_id",
@@ -112,26 +105,8 @@ def upsert_authors(
         )
     if not rows:
         return {}
-    ids, _ = _upsert_returning(conn, AUTHORS, list(rows.values()), _AUTHOR_UPDATE)
+    ids, _ = bulk.upsert(conn, AUTHORS, list(rows.values()), _AUTHOR_UPDATE, stamp=["updated_at"])
     return ids
-
-
-def _by_key(
-    conn: sa.Connection, table: sa.Table, column: str, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], Any]:
-    """`column` of the rows with these (platform, native_id) keys, in IN lists of 500."""
-    found: dict[tuple[str, str], Any] = {}
-    by_platform: dict[str, list[str]] = {}
-    for platform, native_id in keys:
-        by_platform.setdefault(platform, []).append(native_id)
-    for platform, native_ids in by_platform.items():
-        for start in range(0, len(native_ids), 500):
-            query = sa.select(table.c.native_id, table.c[column]).where(
-                table.c.platform == platform,
-                table.c.native_id.in_(native_ids[start : start + 500]),
-            )
-            found.update({(platform, nid): value for nid, value in conn.execute(query)})
-    return found
 
 
 def _index_text(text: str) -> str:
@@ -187,49 +162,18 @@ def upsert_posts(conn: sa.Connection, items: Sequence[PostItem], *, now: datetim
         return UpsertResult()
     author_ids = upsert_authors(conn, (i.author for i in latest.values() if i.author), now=now)
     rows = [_post_row(item, author_ids, now) for item in latest.values()]
-    ids, new = _upsert_returning(conn, POSTS, rows, _POST_UPDATE)
+    ids, new = bulk.upsert(conn, POSTS, rows, _POST_UPDATE, rules={"lang": _REFRESHED_LANG})
     return UpsertResult(ids=ids, new=new, seen=len(latest) - new)
 
 
-def _upsert_returning(
-    conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], update: Sequence[str]
-) -> tuple[dict[tuple[str, str], int], int]:
-    """Upsert rows keyed on (platform, native_id); return their ids and how many were new.
-
-    Ids come back through RETURNING rather than a second lookup: on a table that
-    grows during a bulk load, PostgreSQL's statistics lag and a lookup by key can
-    be planned as a scan of the whole platform.
-    """
-    stmt = _insert(conn, table)
-    set_ = {c: getattr(stmt.excluded, c) for c in update}
-    if "lang" in set_:
-        set_["lang"] = _refreshed_lang(table, stmt.excluded)
-    stmt = stmt.on_conflict_do_update(index_elements=["platform", "native_id"], set_=set_)
-    keys = [(row["platform"], row["native_id"]) for row in rows]
-    if conn.dialect.name == "postgresql":
-        inserted = sa.literal_column("xmax = 0", sa.Boolean).label("inserted")  # no old version
-        result = conn.execute(
-            stmt.returning(table.c.id, table.c.platform, table.c.native_id, inserted), rows
-        )
-        returned = result.all()
-        new = sum(1 for row in returned if row.inserted)
-    else:
-        new = len(keys) - len(_by_key(conn, table, "id", keys))  # SQLite plans this well
-        returned = conn.execute(
-            stmt.returning(table.c.id, table.c.platform, table.c.native_id), rows
-        ).all()
-    return {(row.platform, row.native_id): row.id for row in returned}, new
-
-
-def _refreshed_lang(table: sa.Table, excluded: Any) -> sa.ColumnElement[Any]:
-    """A stored post's language after a re-import: the source's, else the one already stored.
-
-    `listener analyze` detects the language of posts whose source gives none; a
-    later import of the same post from such a source must not wipe it. An
-    edited text (a new text_hash) drops it, so the new text is detected again.
-    """
-    kept = sa.case((table.c.text_hash == excluded.text_hash, table.c.lang), else_=None)
-    return sa.func.coalesce(excluded.lang, kept)
+# A stored post's language after a re-import: the source's, else the one already stored.
+# `listener analyze` detects the language of posts whose source gives none; a later
+# import of the same post from such a source must not wipe it. An edited text (a new
+# text_hash) drops it, so the new text is detected again.
+_REFRESHED_LANG = (
+    "coalesce(excluded.lang, CASE WHEN {table}.text_hash = excluded.text_hash"
+    " THEN {table}.lang END)"
+)
 
 
 def link_departments(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> None:
@@ -245,9 +189,8 @@ def link_watches(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> None:
 def _link(
     conn: sa.Connection, table: sa.Table, other: str, pairs: Iterable[tuple[int, int]]
 ) -> None:
-    rows = [{"post_id": p, other: o} for p, o in sorted(set(pairs))]
-    if rows:
-        conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
+    assert tuple(table.columns.keys()) == ("post_id", other)
+    bulk.insert_ignore(conn, table, sorted(set(pairs)))
 
 
 def save_cursor(conn: sa.Connection, *, source: str, key: str, value: str, now: datetime) -> None:

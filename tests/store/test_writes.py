@@ -114,3 +114,30 @@ def test_json_payloads_keep_escaped_backslashes_and_lose_only_real_nuls(engine: 
         "nested": [{"k": "\ufffdx"}],
         "n": 1,
     }
+
+
+def _row_versions(conn: sa.Connection) -> object:
+    """What changes when a row is written: SQLite's change counter, PostgreSQL's row versions."""
+    if conn.dialect.name == "sqlite":
+        return conn.exec_driver_sql("SELECT total_changes()").scalar_one()
+    return conn.exec_driver_sql(
+        "SELECT array_agg(xmin::text ORDER BY id) FROM posts UNION ALL"
+        " SELECT array_agg(xmin::text ORDER BY id) FROM authors"
+    ).all()
+
+
+def test_storing_unchanged_posts_again_writes_nothing(engine: sa.Engine) -> None:
+    posts = [make_post(str(i), f"post number {i}", metrics={"like_count": i}) for i in range(3)]
+    _store(engine, *posts)
+    with write_transaction(engine) as conn:
+        before = _row_versions(conn)
+        again = writes.upsert_posts(conn, posts, now=NOW)
+        assert _row_versions(conn) == before  # no post or author row rewritten
+    assert (again.new, again.seen, len(again.ids)) == (0, 3, 3)
+    changed = make_post("1", "post number 1", metrics={"like_count": 50})
+    with write_transaction(engine) as conn:
+        result = writes.upsert_posts(conn, [changed, *posts[::2]], now=NOW)
+        assert set(result.ids) == {("x", "0"), ("x", "1"), ("x", "2")}
+    with engine.connect() as conn:
+        assert find_post(conn, "x:1").metrics == {"like_count": 50}
+        assert find_post(conn, "x:0").metrics == {"like_count": 0}

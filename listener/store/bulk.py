@@ -1,0 +1,229 @@
+"""Bulk upserts at the driver level: one statement of fixed text per table, whatever the page.
+
+An import writes a million posts. Built through SQLAlchemy as one multi-row
+`INSERT ... VALUES` per page, the statement's parameters cost more Python time
+than the database's own work, and every page's statement had a different size,
+so neither pysqlite nor psycopg could reuse one (docs/performance.md). Here:
+
+- SQLite: `executemany` of one `INSERT ... ON CONFLICT DO UPDATE ... WHERE changed`,
+  compiled once and kept in the driver's statement cache; ids are then read
+  back by key (SQLite plans the IN list on the unique index).
+- PostgreSQL: one `INSERT ... SELECT FROM unnest(arrays)` per page, one array per
+  column, with the ids and whether each row was new in RETURNING; the server
+  prepares the statement once.
+
+Both skip rows whose stored values would not change, so re-importing a file,
+or the same referenced post arriving again with a later page, writes nothing
+(no new row versions on PostgreSQL, no index or full-text rewrites on either).
+
+Values are converted by the columns' own SQLAlchemy bind processors on SQLite
+and by psycopg's adapters on PostgreSQL, so a row stored here reads back exactly
+as one stored through SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from listener.store.db import dumps_json
+
+Key = tuple[str, str]  # (platform, native_id)
+KEY_COLUMNS = ("platform", "native_id")
+_LOOKUP_CHUNK = 500
+
+
+def upsert(
+    conn: sa.Connection,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    update: Sequence[str],
+    *,
+    stamp: Sequence[str] = (),
+    rules: dict[str, str] | None = None,
+) -> tuple[dict[Key, int], int]:
+    """Upsert rows keyed on (platform, native_id); return ids by key and how many were new.
+
+    A stored row whose `update` columns would change takes them, and its `stamp`
+    columns (an updated_at), from the new row; otherwise it is left alone.
+    `rules` give some `update` columns an SQL expression instead of the new
+    value, over `excluded` and `{table}` (the stored row). Every row must have
+    the same columns, in the same order.
+    """
+    if not rows:
+        return {}, 0
+    plan = _Plan(table, tuple(rows[0]), tuple(update), tuple(stamp), tuple((rules or {}).items()))
+    if conn.dialect.name == "postgresql":
+        return _upsert_postgres(conn, plan, rows)
+    return _upsert_sqlite(conn, plan, rows)
+
+
+def insert_ignore(conn: sa.Connection, table: sa.Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert rows of `table`'s columns in order, skipping any that conflict with a stored one."""
+    if not rows:
+        return
+    columns = tuple(c.name for c in table.columns)
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        arrays = ", ".join(f"%s::{_pg_array(table.c[c])}" for c in columns)
+        sql = (
+            f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"
+            " ON CONFLICT DO NOTHING"
+        )
+        conn.exec_driver_sql(sql, tuple(list(values) for values in zip(*rows, strict=True)))
+    else:
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+        conn.exec_driver_sql(sql, list(rows))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One upsert's shape: what is inserted, what a stored row takes, and when."""
+
+    table: sa.Table
+    columns: tuple[str, ...]
+    update: tuple[str, ...]
+    stamp: tuple[str, ...]
+    rules: tuple[tuple[str, str], ...]
+
+    def assignments(self) -> str:
+        rules = dict(self.rules)
+        values = {c: rules.get(c, f"excluded.{c}") for c in (*self.update, *self.stamp)}
+        return ", ".join(f"{c} = {v.format(table=self.table.name)}" for c, v in values.items())
+
+    def changed(self, differs: str) -> str:
+        """SQL true when a stored row would change; `differs`: the engine's null-safe <>."""
+        name, rules = self.table.name, dict(self.rules)
+        plain = [c for c in self.update if c not in rules]
+        tests = [
+            f"({', '.join(f'{name}.{c}' for c in plain)})"
+            f" {differs} ({', '.join(f'excluded.{c}' for c in plain)})"
+        ]
+        tests += [
+            f"{name}.{c} {differs} {rules[c].format(table=name)}" for c in self.update if c in rules
+        ]
+        return " OR ".join(tests)
+
+    def conflict(self, differs: str) -> str:
+        return (
+            f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {self.assignments()}"
+            f" WHERE {self.changed(differs)}"
+        )
+
+
+# ---- SQLite ---------------------------------------------------------------------------
+
+
+def _upsert_sqlite(
+    conn: sa.Connection, plan: _Plan, rows: Sequence[dict[str, Any]]
+) -> tuple[dict[Key, int], int]:
+    keys = [(row["platform"], row["native_id"]) for row in rows]
+    ids = _ids_by_key(conn, plan.table, keys)
+    new = len(set(keys)) - len(ids)
+    processors = [plan.table.c[c].type._cached_bind_processor(conn.dialect) for c in plan.columns]
+    params = [
+        tuple(
+            value if process is None else process(value)
+            for value, process in zip(row.values(), processors, strict=True)
+        )
+        for row in rows
+    ]
+    conn.exec_driver_sql(_sqlite_statement(plan), params)
+    missing = [key for key in keys if key not in ids]
+    if missing:
+        ids.update(_ids_by_key(conn, plan.table, missing))
+    return ids, new
+
+
+@cache
+def _sqlite_statement(plan: _Plan) -> str:
+    return (
+        f"INSERT INTO {plan.table.name} ({', '.join(plan.columns)})"
+        f" VALUES ({', '.join('?' for _ in plan.columns)}) {plan.conflict('IS NOT')}"
+    )
+
+
+def _ids_by_key(conn: sa.Connection, table: sa.Table, keys: Sequence[Key]) -> dict[Key, int]:
+    by_platform: dict[str, list[str]] = {}
+    for platform, native_id in keys:
+        by_platform.setdefault(platform, []).append(native_id)
+    found: dict[Key, int] = {}
+    for platform, native_ids in by_platform.items():
+        unique = list(dict.fromkeys(native_ids))
+        for start in range(0, len(unique), _LOOKUP_CHUNK):
+            chunk = unique[start : start + _LOOKUP_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            result = conn.exec_driver_sql(
+                f"SELECT native_id, id FROM {table.name}"
+                f" WHERE platform = ? AND native_id IN ({marks})",
+                (platform, *chunk),
+            )
+            found.update({(platform, native_id): pk for native_id, pk in result})
+    return found
+
+
+# ---- PostgreSQL -----------------------------------------------------------------------
+
+
+def _upsert_postgres(
+    conn: sa.Connection, plan: _Plan, rows: Sequence[dict[str, Any]]
+) -> tuple[dict[Key, int], int]:
+    unique: dict[Key, dict[str, Any]] = {}
+    for row in rows:  # one statement cannot touch a row twice: the last copy wins
+        unique[(row["platform"], row["native_id"])] = row
+    arrays = []
+    for column in plan.columns:
+        values = [row[column] for row in unique.values()]
+        if isinstance(plan.table.c[column].type, sa.JSON):
+            values = [None if value is None else dumps_json(value) for value in values]
+        arrays.append(values)
+    ids: dict[Key, int] = {}
+    new = 0
+    for pk, platform, native_id, inserted in conn.exec_driver_sql(
+        _postgres_statement(plan), tuple(arrays)
+    ):
+        ids[(platform, native_id)] = pk
+        new += bool(inserted)
+    return ids, new
+
+
+@cache
+def _postgres_statement(plan: _Plan) -> str:
+    name, columns = plan.table.name, plan.columns
+    arrays = ", ".join(f"%s::{_pg_array(plan.table.c[c])}" for c in columns)
+    selected = ", ".join(
+        f"i.{c}::jsonb" if isinstance(plan.table.c[c].type, sa.JSON) else f"i.{c}" for c in columns
+    )
+    # Rows left unchanged are not RETURNed by the upsert: the second half finds them,
+    # in the snapshot from before the statement, by the unique index on the key.
+    return (
+        f"WITH i AS (SELECT * FROM unnest({arrays}) AS i({', '.join(columns)})),"
+        f" up AS (INSERT INTO {name} ({', '.join(columns)}) SELECT {selected} FROM i"
+        f" {plan.conflict('IS DISTINCT FROM')}"
+        " RETURNING id, platform, native_id, xmax = 0 AS inserted)"
+        " SELECT id, platform, native_id, inserted FROM up"
+        " UNION ALL SELECT s.id, s.platform, s.native_id, false FROM i"
+        f" JOIN {name} s ON s.platform = i.platform AND s.native_id = i.native_id"
+        " WHERE NOT EXISTS (SELECT 1 FROM up"
+        " WHERE up.platform = i.platform AND up.native_id = i.native_id)"
+    )
+
+
+def _pg_array(column: sa.Column[Any]) -> str:
+    kind = column.type
+    if isinstance(kind, sa.TypeDecorator):
+        kind = kind.impl_instance
+    if isinstance(kind, sa.Integer):
+        return "bigint[]"
+    if isinstance(kind, sa.Boolean):
+        return "boolean[]"
+    if isinstance(kind, sa.Float):
+        return "float8[]"
+    if isinstance(kind, sa.DateTime):
+        return "timestamptz[]"
+    return "text[]"  # strings, and JSON (cast to jsonb in the select list)
