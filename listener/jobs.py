@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from listener.pages import (
     start_run,
     store_page,
 )
+from listener.prefetch import prepared_pages
 from listener.store import departments as store_departments
 from listener.store import scores as store_scores
 from listener.store import writes
@@ -77,13 +79,21 @@ def read_pages(request: ImportRequest) -> Iterator[Page]:
     )
 
 
+PREFETCH_MIN_BYTES = 4_000_000  # smaller files import before a second process would start
+
+
 def import_file(
     engine: sa.Engine,
     request: ImportRequest,
     *,
     on_page: Callable[[ImportReport, list[RejectedItem]], None] | None = None,
+    prefetch: bool | None = None,
 ) -> ImportReport:
-    """Stream a file into the store, one transaction per page; a bad row is reported and skipped."""
+    """Stream a file into the store, one transaction per page; a bad row is reported and skipped.
+
+    `prefetch`: prepare pages in a second process while this one writes
+    (listener.prefetch); by default for files of PREFETCH_MIN_BYTES or more.
+    """
     with engine.connect() as conn:
         linker = Linker(conn, department=request.department)
     detail = {"file": str(request.path)}
@@ -92,8 +102,15 @@ def import_file(
     )
     report = ImportReport()
     origin = PageOrigin(source=f"import:{request.format}", run_id=run_id)
+    if prefetch is None:
+        prefetch = _size(request.path) >= PREFETCH_MIN_BYTES
+    pages = (
+        prepared_pages(partial(read_pages, request), linker.watches)
+        if prefetch
+        else read_pages(request)
+    )
     try:
-        for page in read_pages(request):
+        for page in pages:
             store_page(engine, page, linker, report, origin)
             if on_page is not None:
                 on_page(report, page.rejected)
@@ -104,6 +121,13 @@ def import_file(
     if report.new >= BULK_ROWS:
         refresh_statistics(engine)
     return report
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the reader reports a missing file in its own words
 
 
 @dataclass

@@ -8,15 +8,15 @@ gap and never a duplicate. Run records (one per import or source run) live here 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from datetime import timedelta
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from listener import rights
-from listener.collectors.base import Page
+from listener.collectors.base import Page, PostItem, RejectedItem
 from listener.matching import WatchMatcher
 from listener.models import CollectionRun, utcnow
 from listener.store import departments as store_departments
@@ -39,6 +39,69 @@ class PageTotals:
     per_department: dict[str, int] = field(default_factory=dict)
 
 
+class AuthorRef(NamedTuple):
+    """Who wrote a post, as screening for erased authors needs it."""
+
+    platform: str
+    native_id: str
+    handle: str
+
+
+class PostRef(NamedTuple):
+    """What storing needs of a post besides its row: to screen it, link it and count it."""
+
+    platform: str
+    native_id: str
+    author: AuthorRef | None
+    repost_of_id: str | None
+    context: bool  # came along as context (see PostItem.context)
+    departments: tuple[str, ...]  # named by the record itself (listener's JSON Lines)
+    watches: tuple[int, ...]  # the watches it matched
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.platform, self.native_id)
+
+
+@dataclass(frozen=True)
+class PreparedPage:
+    """A page made ready to write, without the database: rows built, watches matched.
+
+    File imports prepare pages in a second process (listener.prefetch) while this
+    one writes; collectors' pages are prepared as they are stored.
+    """
+
+    refs: list[PostRef]
+    rows: writes.PageRows
+    rejected: list[RejectedItem]
+    cursor: str | None
+    position: int
+
+
+def prepare(page: Page, matcher: WatchMatcher, *, now: datetime) -> PreparedPage:
+    """Rows for `page`'s posts and the watches each one matches."""
+    return PreparedPage(
+        refs=[_ref(item, matcher) for item in page.posts],
+        rows=writes.page_rows(page.posts, now=now),
+        rejected=page.rejected,
+        cursor=page.cursor,
+        position=page.position,
+    )
+
+
+def _ref(item: PostItem, matcher: WatchMatcher) -> PostRef:
+    author = item.author
+    return PostRef(
+        item.platform,
+        item.native_id,
+        AuthorRef(author.platform, author.native_id, author.handle) if author else None,
+        item.repost_of_id,
+        item.context,
+        tuple(item.departments),
+        tuple(w.id for w in matcher.match(item)),
+    )
+
+
 class Linker:
     """Works out which departments and watches each stored post belongs to."""
 
@@ -51,21 +114,23 @@ class Linker:
         self.matcher = WatchMatcher(self.watches)
 
     def links(
-        self, page: Page, ids: dict[tuple[str, str], int], *, answers: Iterable[int] = ()
+        self,
+        refs: Iterable[PostRef],
+        ids: dict[tuple[str, str], int],
+        *,
+        answers: Iterable[int] = (),
     ) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
         """(post, department) and (post, watch) links; `answers`: watches the page answers."""
         departments: set[tuple[int, int]] = set()
         watches: set[tuple[int, int]] = set()
         answered = [w for w in answers if w in self.department_of]
-        for item in page.posts:
-            post_id = ids[item.key]
-            if self.fixed is not None and not item.context:
+        for ref in refs:
+            post_id = ids[ref.key]
+            if self.fixed is not None and not ref.context:
                 departments.add((post_id, self.fixed))
-            departments.update(
-                (post_id, self.slugs[s]) for s in item.departments if s in self.slugs
-            )
-            matched = [w.id for w in self.matcher.match(item)]
-            if not item.context:
+            departments.update((post_id, self.slugs[s]) for s in ref.departments if s in self.slugs)
+            matched = [w for w in ref.watches if w in self.department_of]
+            if not ref.context:
                 matched += _answered(matched, answered)
             for watch_id in matched:
                 watches.add((post_id, watch_id))
@@ -94,16 +159,21 @@ class PageOrigin:
 
 
 def store_page(
-    engine: sa.Engine, page: Page, linker: Linker, totals: PageTotals, origin: PageOrigin
+    engine: sa.Engine,
+    page: Page | PreparedPage,
+    linker: Linker,
+    totals: PageTotals,
+    origin: PageOrigin,
 ) -> None:
     """Store one page, its quarantined items and the cursor after it, in one transaction."""
     now = utcnow()
+    if isinstance(page, Page):
+        page = prepare(page, linker.matcher, now=now)
     with write_transaction(engine) as conn:
-        posts, suppressed = rights.screen(conn, page.posts)  # erased authors are never stored
-        if suppressed:
-            page = replace(page, posts=posts)
-        result = writes.upsert_posts(conn, page.posts, now=now)
-        departments, watches = linker.links(page, result.ids, answers=origin.answers)
+        refs, suppressed = rights.screen(conn, page.refs)  # erased authors are never stored
+        rows = page.rows.only({ref.key for ref in refs}) if suppressed else page.rows
+        result = writes.write_rows(conn, rows)
+        departments, watches = linker.links(refs, result.ids, answers=origin.answers)
         writes.link_departments(conn, departments)
         writes.link_watches(conn, watches)
         writes.quarantine(conn, page.rejected, source=origin.source, run_id=origin.run_id, now=now)

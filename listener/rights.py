@@ -13,13 +13,12 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from pydantic import SecretStr
 
 from listener import textnorm
-from listener.collectors.base import PostItem
 from listener.errors import NotFoundError, StoreError, UserError
 from listener.models import utcnow
 from listener.store import audit
@@ -260,7 +259,30 @@ def _erase_batch(
 # --- the suppression list ----------------------------------------------------------------------
 
 
-def screen(conn: sa.Connection, posts: Sequence[PostItem]) -> tuple[list[PostItem], int]:
+class _Author(Protocol):
+    @property
+    def platform(self) -> str: ...
+    @property
+    def native_id(self) -> str: ...
+    @property
+    def handle(self) -> str: ...
+
+
+class _Post(Protocol):
+    @property
+    def platform(self) -> str: ...
+    @property
+    def repost_of_id(self) -> str | None: ...
+    @property
+    def key(self) -> tuple[str, str]: ...
+    @property
+    def author(self) -> _Author | None: ...
+
+
+P = TypeVar("P", bound=_Post)
+
+
+def screen(conn: sa.Connection, posts: Sequence[P]) -> tuple[list[P], int]:
     """The posts of a page that may be stored, and how many were dropped as suppressed.
 
     Dropped: posts by a suppressed account (found by handle or by account id),

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "hashtags",
@@ -75,12 +76,29 @@ class _PlainTable(dict[int, str]):
 _PLAIN = _PlainTable()
 
 
+# A stored post's text is normalised for its search text, its text hash and watch
+# matching, one after the other: the cache makes that one normalisation. Bounded
+# to about a page of posts and to texts of up to _CACHED_CHARS, so that even hostile
+# huge texts keep it to a few tens of MB.
+_CACHE_SIZE = 2048
+_CACHED_CHARS = 2_000
+
+
 def normalise(text: str) -> str:
     """Return ``text`` as NFKC, casefolded, without diacritics and with single spaces.
 
     Diacritics are the combining marks NFKD splits off, plus the strokes of
     ``ł ø đ ħ ŧ`` and the dot of the dotless i. ``#`` and ``@`` are kept.
     """
+    return _normalise_cached(text) if len(text) <= _CACHED_CHARS else _normalise(text)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _normalise_cached(text: str) -> str:
+    return _normalise(text)
+
+
+def _normalise(text: str) -> str:
     if text.isascii():  # the common case, and NFKC, NFKD and casefold are then no-ops
         text = text.lower()
         if not text.isprintable():
@@ -94,7 +112,14 @@ def normalise(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Split ``text`` into normalised tokens: runs of word characters, ``#`` and ``@``."""
-    return _TOKEN.findall(normalise(text))
+    if len(text) > _CACHED_CHARS:
+        return _TOKEN.findall(_normalise(text))
+    return list(_tokens_cached(text))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _tokens_cached(text: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(normalise(text)))
 
 
 def search_text(text: str) -> str:

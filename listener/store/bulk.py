@@ -16,9 +16,10 @@ Both skip rows whose stored values would not change, so re-importing a file,
 or the same referenced post arriving again with a later page, writes nothing
 (no new row versions on PostgreSQL, no index or full-text rewrites on either).
 
-Values are converted by the columns' own SQLAlchemy bind processors on SQLite
-and by psycopg's adapters on PostgreSQL, so a row stored here reads back exactly
-as one stored through SQLAlchemy.
+JSON values arrive serialised by db.dumps_json, as SQLAlchemy would serialise
+them; other values are converted by the columns' own SQLAlchemy bind processors
+on SQLite and by psycopg's adapters on PostgreSQL, so a row stored here reads
+back exactly as one stored through SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from listener.store.db import dumps_json
-
 Key = tuple[str, str]  # (platform, native_id)
 KEY_COLUMNS = ("platform", "native_id")
 _LOOKUP_CHUNK = 500
@@ -40,7 +39,8 @@ _LOOKUP_CHUNK = 500
 def upsert(
     conn: sa.Connection,
     table: sa.Table,
-    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
     update: Sequence[str],
     *,
     stamp: Sequence[str] = (),
@@ -48,15 +48,17 @@ def upsert(
 ) -> tuple[dict[Key, int], int]:
     """Upsert rows keyed on (platform, native_id); return ids by key and how many were new.
 
-    A stored row whose `update` columns would change takes them, and its `stamp`
-    columns (an updated_at), from the new row; otherwise it is left alone.
-    `rules` give some `update` columns an SQL expression instead of the new
-    value, over `excluded` and `{table}` (the stored row). Every row must have
-    the same columns, in the same order.
+    `rows` hold values of `columns`, in order, starting with platform and
+    native_id; JSON columns hold their serialisation (db.dumps_json). A stored
+    row whose `update` columns would change takes them, and its `stamp` columns
+    (an updated_at), from the new row; otherwise it is left alone. `rules` give
+    some `update` columns an SQL expression instead of the new value, over
+    `excluded` and `{table}` (the stored row).
     """
     if not rows:
         return {}, 0
-    plan = _Plan(table, tuple(rows[0]), tuple(update), tuple(stamp), tuple((rules or {}).items()))
+    assert tuple(columns[:2]) == KEY_COLUMNS
+    plan = _Plan(table, tuple(columns), tuple(update), tuple(stamp), tuple((rules or {}).items()))
     if conn.dialect.name == "postgresql":
         return _upsert_postgres(conn, plan, rows)
     return _upsert_sqlite(conn, plan, rows)
@@ -69,7 +71,7 @@ def insert_ignore(conn: sa.Connection, table: sa.Table, rows: Sequence[tuple[Any
     columns = tuple(c.name for c in table.columns)
     names = ", ".join(columns)
     if conn.dialect.name == "postgresql":
-        arrays = ", ".join(f"%s::{_pg_array(table.c[c])}" for c in columns)
+        arrays = ", ".join(f"%b::{_pg_array(table.c[c])}" for c in columns)
         sql = (
             f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"
             " ON CONFLICT DO NOTHING"
@@ -120,24 +122,30 @@ class _Plan:
 
 
 def _upsert_sqlite(
-    conn: sa.Connection, plan: _Plan, rows: Sequence[dict[str, Any]]
+    conn: sa.Connection, plan: _Plan, rows: Sequence[tuple[Any, ...]]
 ) -> tuple[dict[Key, int], int]:
-    keys = [(row["platform"], row["native_id"]) for row in rows]
+    keys = [(row[0], row[1]) for row in rows]
     ids = _ids_by_key(conn, plan.table, keys)
     new = len(set(keys)) - len(ids)
-    processors = [plan.table.c[c].type._cached_bind_processor(conn.dialect) for c in plan.columns]
-    params = [
-        tuple(
-            value if process is None else process(value)
-            for value, process in zip(row.values(), processors, strict=True)
-        )
-        for row in rows
-    ]
-    conn.exec_driver_sql(_sqlite_statement(plan), params)
+    processors = [_sqlite_processor(conn.dialect, plan.table.c[c]) for c in plan.columns]
+    if any(processors):
+        rows = [
+            tuple(
+                value if process is None else process(value)
+                for value, process in zip(row, processors, strict=True)
+            )
+            for row in rows
+        ]
+    conn.exec_driver_sql(_sqlite_statement(plan), list(rows))
     missing = [key for key in keys if key not in ids]
     if missing:
         ids.update(_ids_by_key(conn, plan.table, missing))
     return ids, new
+
+
+def _sqlite_processor(dialect: sa.Dialect, column: sa.Column[Any]) -> Any:
+    """The column's own SQLAlchemy conversion (datetimes), except for JSON: already text."""
+    return None if isinstance(column.type, sa.JSON) else column.type._cached_bind_processor(dialect)
 
 
 @cache
@@ -171,21 +179,14 @@ def _ids_by_key(conn: sa.Connection, table: sa.Table, keys: Sequence[Key]) -> di
 
 
 def _upsert_postgres(
-    conn: sa.Connection, plan: _Plan, rows: Sequence[dict[str, Any]]
+    conn: sa.Connection, plan: _Plan, rows: Sequence[tuple[Any, ...]]
 ) -> tuple[dict[Key, int], int]:
-    unique: dict[Key, dict[str, Any]] = {}
-    for row in rows:  # one statement cannot touch a row twice: the last copy wins
-        unique[(row["platform"], row["native_id"])] = row
-    arrays = []
-    for column in plan.columns:
-        values = [row[column] for row in unique.values()]
-        if isinstance(plan.table.c[column].type, sa.JSON):
-            values = [None if value is None else dumps_json(value) for value in values]
-        arrays.append(values)
+    unique = {(row[0], row[1]): row for row in rows}  # one statement touches a row once
+    arrays = tuple(list(values) for values in zip(*unique.values(), strict=True))
     ids: dict[Key, int] = {}
     new = 0
     for pk, platform, native_id, inserted in conn.exec_driver_sql(
-        _postgres_statement(plan), tuple(arrays)
+        _postgres_statement(plan), arrays
     ):
         ids[(platform, native_id)] = pk
         new += bool(inserted)
@@ -195,20 +196,24 @@ def _upsert_postgres(
 @cache
 def _postgres_statement(plan: _Plan) -> str:
     name, columns = plan.table.name, plan.columns
-    arrays = ", ".join(f"%s::{_pg_array(plan.table.c[c])}" for c in columns)
+    arrays = ", ".join(f"%b::{_pg_array(plan.table.c[c])}" for c in columns)
     selected = ", ".join(
         f"i.{c}::jsonb" if isinstance(plan.table.c[c].type, sa.JSON) else f"i.{c}" for c in columns
     )
-    # Rows left unchanged are not RETURNed by the upsert: the second half finds them,
-    # in the snapshot from before the statement, by the unique index on the key.
+    # Rows left unchanged are not RETURNed by the upsert: the second half finds them, in
+    # the snapshot from before the statement, one probe of the unique index per key.
+    # (LIMIT 1 keeps the lookup a parameterised index scan: as a plain join the plan
+    # could be a hash join over the whole table, kept as psycopg's prepared plan
+    # from when the table was small.)
     return (
         f"WITH i AS (SELECT * FROM unnest({arrays}) AS i({', '.join(columns)})),"
         f" up AS (INSERT INTO {name} ({', '.join(columns)}) SELECT {selected} FROM i"
         f" {plan.conflict('IS DISTINCT FROM')}"
         " RETURNING id, platform, native_id, xmax = 0 AS inserted)"
         " SELECT id, platform, native_id, inserted FROM up"
-        " UNION ALL SELECT s.id, s.platform, s.native_id, false FROM i"
-        f" JOIN {name} s ON s.platform = i.platform AND s.native_id = i.native_id"
+        " UNION ALL SELECT s.id, i.platform, i.native_id, false FROM i"
+        f" CROSS JOIN LATERAL (SELECT id FROM {name}"
+        f" WHERE {name}.platform = i.platform AND {name}.native_id = i.native_id LIMIT 1) s"
         " WHERE NOT EXISTS (SELECT 1 FROM up"
         " WHERE up.platform = i.platform AND up.native_id = i.native_id)"
     )

@@ -25,6 +25,7 @@ from listener.models import (
 )
 from listener.plaintext import readable_text
 from listener.store import bulk
+from listener.store.db import dumps_json
 
 SEARCH_TEXT_LIMIT = 100_000  # characters of a post the index sees; the stored text is whole
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL refuses them
@@ -83,67 +84,88 @@ def _insert(conn: sa.Connection, table: sa.Table) -> Any:
     return dialect.insert(table)
 
 
-def upsert_authors(
-    conn: sa.Connection, authors: Iterable[AuthorItem], *, now: datetime
-) -> dict[tuple[str, str], int]:
-    """Insert or refresh authors; return their ids by (platform, native_id)."""
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for a in authors:
-        rows[(a.platform, a.native_id)] = storable(
-            {
-                "platform": a.platform,
-                "native_id": a.native_id,
-                "handle": a.handle,
-                "name": a.name,
-                "description": a.description,
-                "verified_type": a.verified_type,
-                "followers_count": a.followers_count,
-                "profile": a.profile,
-                "first_seen_at": now,
-                "updated_at": now,
-            }
+AUTHOR_COLUMNS = (
+    "platform",
+    "native_id",
+    "handle",
+    "name",
+    "description",
+    "verified_type",
+    "followers_count",
+    "profile",
+    "first_seen_at",
+    "updated_at",
+)
+# author_id comes last: it is added to a row once the author is stored.
+POST_COLUMNS = (
+    "platform",
+    "native_id",
+    "url",
+    "author_handle",
+    "created_at",
+    "collected_at",
+    "text",
+    "search_text",
+    "text_hash",
+    "lang",
+    "kind",
+    "conversation_id",
+    "reply_to_id",
+    "quote_of_id",
+    "repost_of_id",
+    "metrics",
+    "raw",
+    "source",
+    "author_id",
+)
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class PageRows:
+    """A page's posts and their authors as rows (tuples of AUTHOR_COLUMNS and POST_COLUMNS
+    less author_id), ready to write.
+
+    Built without the database, so an import can build them in another process
+    while this one writes; tuples of plain values cross processes cheaply. JSON
+    payloads are already serialised.
+    """
+
+    authors: list[Row]
+    posts: list[Row]
+    author_keys: list[tuple[str, str] | None]  # the author of each post row
+
+    def only(self, keys: set[tuple[str, str]]) -> PageRows:
+        """These rows less posts not in `keys` (screened out), and authors only they had."""
+        kept = [i for i, row in enumerate(self.posts) if (row[0], row[1]) in keys]
+        if len(kept) == len(self.posts):
+            return self
+        author_keys = [self.author_keys[i] for i in kept]
+        wanted = set(author_keys)
+        return PageRows(
+            authors=[a for a in self.authors if (a[0], a[1]) in wanted],
+            posts=[self.posts[i] for i in kept],
+            author_keys=author_keys,
         )
-    if not rows:
-        return {}
-    ids, _ = bulk.upsert(conn, AUTHORS, list(rows.values()), _AUTHOR_UPDATE, stamp=["updated_at"])
-    return ids
 
 
-def _index_text(text: str) -> str:
-    indexed = textnorm.search_text(text)
-    if len(indexed) <= SEARCH_TEXT_LIMIT:
-        return indexed
-    return indexed[:SEARCH_TEXT_LIMIT].rsplit(" ", 1)[0]  # never index half a token
-
-
-def _post_row(
-    item: PostItem, author_ids: dict[tuple[str, str], int], now: datetime
-) -> dict[str, Any]:
-    author = item.author
-    readable = readable_text(item.platform, item.text)
-    analysed = readable_text(item.platform, item.analysis_text) if item.analysis_text else readable
-    return storable(
-        {
-            "platform": item.platform,
-            "native_id": item.native_id,
-            "url": item.url,
-            "author_id": author_ids.get((author.platform, author.native_id)) if author else None,
-            "author_handle": textnorm.normalise_handle(author.handle) if author else "",
-            "created_at": item.created_at,
-            "collected_at": now,
-            "text": item.text,
-            "search_text": _index_text(readable),
-            "text_hash": text_hash(analysed),
-            "lang": textnorm.normalise_lang(item.lang),
-            "kind": item.kind,
-            "conversation_id": item.conversation_id,
-            "reply_to_id": item.reply_to_id,
-            "quote_of_id": item.quote_of_id,
-            "repost_of_id": item.repost_of_id,
-            "metrics": item.metrics,
-            "raw": item.raw,
-            "source": item.source[:500],
-        }
+def page_rows(items: Sequence[PostItem], *, now: datetime) -> PageRows:
+    """The rows that store `items`: one per post (a page can hold the same post twice, as a
+    result and as context: the result wins) and one per author."""
+    latest: dict[tuple[str, str], PostItem] = {}
+    for item in items:
+        if item.key not in latest or not item.context:
+            latest[item.key] = item
+    authors: dict[tuple[str, str], Row] = {}
+    for item in latest.values():
+        if item.author is not None:
+            authors[(item.author.platform, item.author.native_id)] = _author_row(item.author, now)
+    return PageRows(
+        authors=list(authors.values()),
+        posts=[_post_row(item, now) for item in latest.values()],
+        author_keys=[
+            (i.author.platform, i.author.native_id) if i.author else None for i in latest.values()
+        ],
     )
 
 
@@ -153,17 +175,76 @@ def upsert_posts(conn: sa.Connection, items: Sequence[PostItem], *, now: datetim
     An edited text gets a new text_hash; its sentiment score, which records the
     hash it was computed for, is then stale and `listener analyze` scores it again.
     """
-    latest: dict[tuple[str, str], PostItem] = {}
-    for item in items:
-        # A page can hold the same post twice (data and includes): the query result wins.
-        if item.key not in latest or not item.context:
-            latest[item.key] = item
-    if not latest:
+    return write_rows(conn, page_rows(items, now=now))
+
+
+def write_rows(conn: sa.Connection, rows: PageRows) -> UpsertResult:
+    """Upsert the authors, then the posts of `rows`; ids of the posts, how many were new."""
+    if not rows.posts:
         return UpsertResult()
-    author_ids = upsert_authors(conn, (i.author for i in latest.values() if i.author), now=now)
-    rows = [_post_row(item, author_ids, now) for item in latest.values()]
-    ids, new = bulk.upsert(conn, POSTS, rows, _POST_UPDATE, rules={"lang": _REFRESHED_LANG})
-    return UpsertResult(ids=ids, new=new, seen=len(latest) - new)
+    author_ids, _ = bulk.upsert(
+        conn, AUTHORS, AUTHOR_COLUMNS, rows.authors, _AUTHOR_UPDATE, stamp=["updated_at"]
+    )
+    posts = [
+        (*row, author_ids.get(author) if author else None)
+        for row, author in zip(rows.posts, rows.author_keys, strict=True)
+    ]
+    ids, new = bulk.upsert(
+        conn, POSTS, POST_COLUMNS, posts, _POST_UPDATE, rules={"lang": _REFRESHED_LANG}
+    )
+    return UpsertResult(ids=ids, new=new, seen=len(posts) - new)
+
+
+def _author_row(author: AuthorItem, now: datetime) -> Row:
+    return (
+        author.platform,
+        author.native_id,
+        _clean(author.handle),
+        _clean(author.name),
+        _clean(author.description),
+        _clean(author.verified_type),
+        author.followers_count,
+        dumps_json(author.profile),
+        now,
+        now,
+    )
+
+
+def _index_text(text: str) -> str:
+    indexed = textnorm.search_text(text)
+    if len(indexed) <= SEARCH_TEXT_LIMIT:
+        return indexed
+    return indexed[:SEARCH_TEXT_LIMIT].rsplit(" ", 1)[0]  # never index half a token
+
+
+def _post_row(item: PostItem, now: datetime) -> Row:
+    author = item.author
+    readable = readable_text(item.platform, item.text)
+    analysed = readable_text(item.platform, item.analysis_text) if item.analysis_text else readable
+    return (
+        _clean(item.platform),
+        _clean(item.native_id),
+        _clean(item.url),
+        _clean(textnorm.normalise_handle(author.handle)) if author else "",
+        item.created_at,
+        now,
+        _clean(item.text),
+        _clean(_index_text(readable)),
+        text_hash(analysed),
+        _optional(textnorm.normalise_lang(item.lang)),
+        _clean(item.kind),
+        _optional(item.conversation_id),
+        _optional(item.reply_to_id),
+        _optional(item.quote_of_id),
+        _optional(item.repost_of_id),
+        dumps_json(item.metrics),
+        dumps_json(item.raw),
+        _clean(item.source[:500]),
+    )
+
+
+def _optional(text: str | None) -> str | None:
+    return None if text is None else _clean(text)
 
 
 # A stored post's language after a re-import: the source's, else the one already stored.
