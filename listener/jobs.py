@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -32,11 +32,15 @@ from listener.store import scores as store_scores
 from listener.store import writes
 from listener.store.db import BULK_ROWS, refresh_statistics, write_transaction
 from listener.store.departments import SyncReport
-from listener.store.migrate import upgrade
+
+if TYPE_CHECKING:
+    from listener.analysis.sentiment import ScoredBatch, ScoringPool
 
 
 def init_database(engine: sa.Engine) -> tuple[str | None, str]:
     """Create or upgrade the schema; return (revision before, revision after)."""
+    from listener.store.migrate import upgrade  # deferred: Alembic is slow to import
+
     return upgrade(engine)
 
 
@@ -143,7 +147,7 @@ class AnalyzeReport:
     other_languages: dict[str, int] = field(default_factory=dict)
 
 
-ANALYZE_BATCH = 20_000
+ANALYZE_BATCH = 10_000
 LANGUAGE_BATCH = 10_000
 
 
@@ -156,41 +160,106 @@ def analyze(
     workers: int | None = None,
     on_batch: Callable[[AnalyzeReport], None] | None = None,
 ) -> AnalyzeReport:
-    """Detect languages the sources did not give, then score every English post not yet
-    scored by this version of the scorer (a new version rescores everything once)."""
-    from listener.analysis.sentiment import SCORER_VERSION as version
-
+    """Detect languages the sources did not give, then score sentiment (score_sentiment)."""
     report = AnalyzeReport()
-    _detect_languages(engine, report=report, on_batch=on_batch)
-    after_id = 0
-    while True:
-        with engine.connect() as conn:
-            batch = store_scores.pending(
-                conn, after_id=after_id, limit=ANALYZE_BATCH, version=version
-            )
-            if not batch:
-                report.other_languages = store_scores.unscorable_by_language(conn)
-                report.not_english = sum(report.other_languages.values())
-                break
-            known = store_scores.known_scores(conn, (p.text_hash for p in batch), version=version)
-            reposts = {p.text_hash for p in batch if p.kind == "repost"} - set(known)
-            originals = store_scores.texts_for(conn, reposts)
-        texts = _texts_to_score(batch, known, originals)
-        scores = {**known, **_score(texts, workers=workers)}
-        with write_transaction(engine) as conn:
-            writes.save_scores(conn, _score_rows(batch, scores))
-        report.scored += len(batch)
-        report.computed += len(texts)
-        report.reused += len(batch) - len(texts)
-        after_id = batch[-1].id
-        if on_batch is not None:
-            on_batch(report)
-    if report.scored >= BULK_ROWS:
-        refresh_statistics(engine)
+    detect_languages(engine, report=report, on_batch=on_batch)
+    score_sentiment(engine, report=report, workers=workers, on_batch=on_batch)
     return report
 
 
-def _detect_languages(
+def score_sentiment(
+    engine: sa.Engine,
+    *,
+    report: AnalyzeReport,
+    workers: int | None = None,
+    on_batch: Callable[[AnalyzeReport], None] | None = None,
+) -> None:
+    """Score every English post not yet scored by this version of the scorer (a new
+    version rescores everything once), each distinct text once, in worker processes."""
+    from listener.analysis.sentiment import ScoringPool  # deferred: VADER's lexicon takes a moment
+
+    with ScoringPool(workers) as pool:
+        _score_pending(engine, pool, report=report, on_batch=on_batch)
+    with engine.connect() as conn:
+        report.other_languages = store_scores.unscorable_by_language(conn)
+    report.not_english = sum(report.other_languages.values())
+    if report.scored >= BULK_ROWS:
+        refresh_statistics(engine)
+
+
+@dataclass(frozen=True)
+class _Scoring:
+    """A batch of pending posts whose new texts the workers are scoring."""
+
+    posts: list[store_scores.Pending]
+    known: dict[str, Score]  # scores already stored for some of its texts, by text hash
+    hashes: list[str]  # the texts being scored, by hash, in the order submitted
+    scored: ScoredBatch
+
+
+def _score_pending(
+    engine: sa.Engine,
+    pool: ScoringPool,
+    *,
+    report: AnalyzeReport,
+    on_batch: Callable[[AnalyzeReport], None] | None,
+) -> None:
+    """Score pending posts batch by batch: while the workers score one batch, the
+    next is read and the one before is saved, so neither side waits on the other."""
+    after_id, previous = 0, None
+    computed_before: dict[str, Score] = {}
+    while True:
+        current = _next_batch(engine, pool, after_id=after_id, in_flight=previous)
+        if previous is not None:
+            computed_before = _save_batch(engine, previous, computed_before, report)
+            if on_batch is not None:
+                on_batch(report)
+        if current is None:
+            return
+        after_id, previous = current.posts[-1].id, current
+
+
+def _next_batch(
+    engine: sa.Engine, pool: ScoringPool, *, after_id: int, in_flight: _Scoring | None
+) -> _Scoring | None:
+    """Read the next pending posts and hand their new texts to the workers; None when done.
+
+    A text the batch before is still scoring is not sent again: its score is
+    not stored yet, and is taken from that batch when this one is saved.
+    """
+    from listener.analysis.sentiment import SCORER_VERSION as version
+
+    with engine.connect() as conn:
+        posts = store_scores.pending(conn, after_id=after_id, limit=ANALYZE_BATCH, version=version)
+        if not posts:
+            return None
+        known = store_scores.known_scores(conn, (p.text_hash for p in posts), version=version)
+        skip = known.keys() | (in_flight.hashes if in_flight else ())
+        originals = store_scores.texts_for(
+            conn, {p.text_hash for p in posts if p.kind == "repost"} - skip
+        )
+    texts = _texts_to_score(posts, skip, originals)
+    return _Scoring(posts, known, list(texts), pool.submit(list(texts.values())))
+
+
+def _save_batch(
+    engine: sa.Engine, batch: _Scoring, computed_before: Mapping[str, Score], report: AnalyzeReport
+) -> dict[str, Score]:
+    """Wait for the batch's new scores and store every post's; return the new scores."""
+    computed = {
+        text_hash: (s.compound, s.pos, s.neu, s.neg, s.label)
+        for text_hash, s in zip(batch.hashes, batch.scored.result(), strict=True)
+    }
+    scores = {**computed_before, **batch.known, **computed}
+    with write_transaction(engine) as conn:
+        writes.save_scores(conn, _score_rows(batch.posts, scores))
+    report.scored += len(batch.posts)
+    report.computed += len(computed)
+    report.reused += len(batch.posts) - len(computed)
+    return computed
+
+
+def detect_languages(
     engine: sa.Engine,
     *,
     report: AnalyzeReport,
@@ -220,16 +289,6 @@ def _detect_languages(
             on_batch(report)
 
 
-def _score(texts: dict[str, str], *, workers: int | None) -> dict[str, Score]:
-    """Scores by text hash for texts not scored before."""
-    from listener.analysis import sentiment  # deferred: VADER's lexicon takes a moment to load
-
-    computed = sentiment.score_texts(list(texts.values()), workers=workers)
-    return {
-        h: (s.compound, s.pos, s.neu, s.neg, s.label) for h, s in zip(texts, computed, strict=True)
-    }
-
-
 def _score_rows(
     batch: list[store_scores.Pending], scores: Mapping[str, Score]
 ) -> list[dict[str, Any]]:
@@ -256,7 +315,7 @@ def _score_rows(
 
 
 def _texts_to_score(
-    batch: list[store_scores.Pending], known: Mapping[str, object], originals: dict[str, str]
+    batch: list[store_scores.Pending], known: Container[str], originals: dict[str, str]
 ) -> dict[str, str]:
     """One text per hash not yet scored: a repost's stored original, else the post's own text."""
     texts: dict[str, str] = {}

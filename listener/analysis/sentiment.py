@@ -12,13 +12,20 @@ import os
 import re
 import string
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 
-from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, SentiText
+from vaderSentiment.vaderSentiment import (
+    BOOSTER_DICT,
+    N_SCALAR,
+    NEGATE,
+    SPECIAL_CASES,
+    SentimentIntensityAnalyzer,
+    allcap_differential,
+)
 
-from listener.analysis.emoji import spell_out_emoji
+from listener.analysis import emoji
 from listener.analysis.policy_rules import Tokens, apply_policy_rules
 
 # Bump whenever the lexicon, a phrase or any rule (here, in policy_rules.py or
@@ -105,16 +112,16 @@ class FixedVader(SentimentIntensityAnalyzer):
     def polarity_scores(self, text: str) -> dict[str, float]:
         """VADER 3.3.2's scoring loop, sentence by sentence, less its emoji pass."""
         # prepare_text has already spelled emoji out, whole sequences at a time.
-        sentitext = SentiText(text)
-        words = sentitext.words_and_emoticons
         raw = text.split()
+        words = _words_and_emoticons(raw)
+        is_cap_diff = allcap_differential(words)
         spans = sentence_spans(raw)
         sentiments: list[float] = []
         for span in spans:
             # VADER's negation, "no" and booster rules look up to three words
             # back, across full stops: in "Opened without fuss. Good result."
             # it reads "without" as negating "Good".
-            view = _SentenceView(words[span.start : span.stop], sentitext.is_cap_diff)
+            view = _SentenceView(words[span.start : span.stop], is_cap_diff)
             sentiments += self._sentence_valences(view)
         sentiments = self._adjust(raw, spans, sentiments)
         sentiments = rescale_for_but(words, sentiments, spans)
@@ -128,15 +135,97 @@ class FixedVader(SentimentIntensityAnalyzer):
     def _sentence_valences(self, view: _SentenceView) -> list[float]:
         """Valence of each word of one sentence, by VADER's own word rules."""
         words = view.words_and_emoticons
+        lexicon = self.lexicon
         valences: list[float] = []
         for i, item in enumerate(words):
-            # Boosters and "kind of" carry no valence of their own (as in VADER).
-            next_word = words[i + 1].lower() if i + 1 < len(words) else ""
-            if item.lower() in BOOSTER_DICT or (item.lower() == "kind" and next_word == "of"):
+            lower = item.lower()
+            # Boosters and "kind of" carry no valence of their own (as in VADER);
+            # nor does a word outside the lexicon, for which VADER's
+            # sentiment_valence only appends 0 (skipped: most words, most of the cost).
+            if (
+                lower not in lexicon
+                or lower in BOOSTER_DICT
+                or (lower == "kind" and i + 1 < len(words) and words[i + 1].lower() == "of")
+            ):
                 valences.append(0)
                 continue
             valences = self.sentiment_valence(0, view, item, i, valences)
         return valences
+
+    # VADER's sentiment_valence calls these two for each lexicon word and the
+    # words before it; VADER's own lowercase the whole sentence on every call.
+    # These read the same words and give the same results.
+
+    @staticmethod
+    def _negation_check(
+        valence: float, words_and_emoticons: list[str], start_i: int, i: int
+    ) -> float:
+        """VADER 3.3.2's _negation_check, lowercasing only the words it looks at."""
+
+        def low(k: int) -> str:
+            return words_and_emoticons[k].lower()
+
+        if start_i == 0 and _negates(low(i - 1)):
+            valence = valence * N_SCALAR
+        if start_i == 1:
+            if low(i - 2) == "never" and low(i - 1) in ("so", "this"):
+                valence = valence * 1.25
+            elif low(i - 2) == "without" and low(i - 1) == "doubt":
+                pass
+            elif _negates(low(i - 2)):
+                valence = valence * N_SCALAR
+        if start_i == 2:
+            if (low(i - 3) == "never" and low(i - 2) in ("so", "this")) or low(i - 1) in (
+                "so",
+                "this",
+            ):
+                valence = valence * 1.25
+            elif low(i - 3) == "without" and "doubt" in (low(i - 2), low(i - 1)):
+                pass
+            elif _negates(low(i - 3)):
+                valence = valence * N_SCALAR
+        return valence
+
+    @staticmethod
+    def _special_idioms_check(valence: float, words_and_emoticons: list[str], i: int) -> float:
+        """VADER 3.3.2's _special_idioms_check, lowercasing only the words it looks at."""
+        words = words_and_emoticons
+        w3, w2, w1, w0 = (words[k].lower() for k in (i - 3, i - 2, i - 1, i))
+        threetwoone, threetwo, twoone = f"{w3} {w2} {w1}", f"{w3} {w2}", f"{w2} {w1}"
+        for seq in (f"{w1} {w0}", f"{w2} {w1} {w0}", twoone, threetwoone, threetwo):
+            if seq in SPECIAL_CASES:
+                valence = SPECIAL_CASES[seq]
+                break
+        if len(words) - 1 > i:
+            zeroone = f"{w0} {words[i + 1].lower()}"
+            if zeroone in SPECIAL_CASES:
+                valence = SPECIAL_CASES[zeroone]
+        if len(words) - 1 > i + 1:
+            zeroonetwo = f"{w0} {words[i + 1].lower()} {words[i + 2].lower()}"
+            if zeroonetwo in SPECIAL_CASES:
+                valence = SPECIAL_CASES[zeroonetwo]
+        # booster/dampener bi-grams such as "sort of" or "kind of"
+        for n_gram in (threetwoone, threetwo, twoone):
+            if n_gram in BOOSTER_DICT:
+                valence = valence + BOOSTER_DICT[n_gram]
+        return valence
+
+
+_NEGATIONS = frozenset(NEGATE)
+
+
+def _negates(word: str) -> bool:
+    """VADER's negated() for one lowercase word: a negation, or a word with "n't"."""
+    return word in _NEGATIONS or "n't" in word
+
+
+def _words_and_emoticons(tokens: list[str]) -> list[str]:
+    """VADER's SentiText words: each token less surrounding punctuation, unless that leaves
+    two characters or fewer (emoticons such as ":)" stay whole)."""
+    return [
+        token if len(stripped := token.strip(string.punctuation)) <= 2 else stripped
+        for token in tokens
+    ]
 
 
 class PolicyVader(FixedVader):
@@ -153,11 +242,14 @@ class PolicyVader(FixedVader):
 
 def sentence_spans(tokens: Sequence[str]) -> list[range]:
     """Token ranges of the sentences in `tokens` (a sentence ends at a token ending . ! or ?)."""
-    starts = [0]
-    for i in range(1, len(tokens)):
-        if tokens[i - 1].rstrip("\"')]").endswith((".", "!", "?")):
-            starts.append(i)
-    return [range(a, b) for a, b in itertools.pairwise([*starts, len(tokens)]) if b > a]
+    starts = [
+        i for i, token in enumerate(tokens[:-1], start=1) if token.rstrip("\"')]").endswith(_STOPS)
+    ]
+    bounds = [0, *starts, len(tokens)]
+    return [range(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+_STOPS = (".", "!", "?")
 
 
 def rescale_for_but(
@@ -234,17 +326,52 @@ def apply_lexicon(lexicon: dict[str, float], entries: Sequence[LexiconEntry]) ->
 def prepare_text(text: str) -> str:
     """Rewrite a post into what VADER reads well, cut at MAX_CHARS characters."""
     # Cut before spelling out too, so a huge input costs no more than a capped one.
-    text = _cut(text, MAX_CHARS).translate(_TYPOGRAPHIC)
-    text = _HASHTAG.sub(_split_hashtag, text)
-    text = _GREAT_BRITAIN.sub("Great-", text)
-    return _cut(spell_out_emoji(text), MAX_CHARS)
+    text = _cut(text, MAX_CHARS)
+    # The guards skip work that would change nothing: they halve the cost for most posts.
+    if not text.isascii():
+        text = text.translate(_TYPOGRAPHIC)
+    if "#" in text:
+        text = _HASHTAG.sub(_split_hashtag, text)
+    if "Great " in text:
+        text = _GREAT_BRITAIN.sub("Great-", text)
+    return _cut(_spell_out_emoji(text), MAX_CHARS)
+
+
+def _spell_out_emoji(text: str) -> str:
+    """emoji.spell_out_emoji, skipped for a text without a character it could change."""
+    # Most posts hold no emoji, and its character-by-character walk was a
+    # quarter of a post's scoring time.
+    marks, ascii_free = _emoji_marks()
+    if (ascii_free and text.isascii()) or marks.isdisjoint(text):
+        return text
+    return emoji.spell_out_emoji(text)
+
+
+@functools.cache
+def _emoji_marks() -> tuple[frozenset[str], bool]:
+    """The characters without which spell_out_emoji leaves a text as it is; all non-ASCII?
+
+    It only replaces sequences of its table and drops variation selectors, skin
+    tones and joiners; every sequence in the table holds a non-ASCII character
+    (keycaps start with a digit, "#" or "*" but go on with U+20E3).
+    """
+    marks = set(emoji._VARIATION_SELECTORS | emoji._SKIN_TONES) | {emoji._ZERO_WIDTH_JOINER}
+    for key in emoji.vader_emoji_table().descriptions:
+        wide = [char for char in key if not char.isascii()]
+        marks.update(wide or key)  # an all-ASCII key (none today) marks with its own characters
+    return frozenset(marks), not any(char.isascii() for char in marks)
 
 
 def _split_hashtag(match: re.Match[str]) -> str:
     """A mixed-case hashtag's words, space-separated; any other hashtag unchanged."""
-    body = match.group(1)
+    return _hashtag_words(match.group(1))
+
+
+@functools.lru_cache(maxsize=8192)  # campaign hashtags recur across thousands of posts
+def _hashtag_words(body: str) -> str:
+    """#body as words ("NHSCrisis" -> "NHS Crisis") if mixed-case, else "#body" unchanged."""
     if not (any(c.isupper() for c in body) and any(c.islower() for c in body)):
-        return match.group(0)
+        return f"#{body}"
     words = [""]
     for i, char in enumerate(body):
         prev, after = body[i - 1 : i], body[i + 1 : i + 2]
@@ -367,25 +494,75 @@ def _init_worker() -> None:
     _worker_scorer = SentimentScorer()
 
 
-def _score_in_worker(text: str) -> SentimentScore:
-    """Score one text with the worker's scorer."""
-    if _worker_scorer is None:
-        raise RuntimeError("worker scorer missing: _init_worker did not run")
-    return _worker_scorer.score(text)
-
-
 def score_texts(texts: Sequence[str], *, workers: int | None = None) -> list[SentimentScore]:
     """Score texts in input order, each distinct text once; large batches use worker processes."""
-    if workers is not None and workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    distinct = list(dict.fromkeys(texts))
-    processes = workers or os.cpu_count() or 1
-    if processes == 1 or len(distinct) < PARALLEL_MIN_TEXTS:
-        scorer = _default_scorer()
-        scores = [scorer.score(text) for text in distinct]
-    else:
-        with ProcessPoolExecutor(max_workers=processes, initializer=_init_worker) as pool:
-            batch = max(1, len(distinct) // (processes * 4))
-            scores = list(pool.map(_score_in_worker, distinct, chunksize=batch))
-    by_text = dict(zip(distinct, scores, strict=True))
-    return [by_text[text] for text in texts]
+    with ScoringPool(workers) as pool:
+        return pool.submit(texts).result()
+
+
+class ScoringPool:
+    """Worker processes that score texts, started once and kept for many batches.
+
+    `submit` hands a batch to the workers and returns at once, so the caller
+    can read and write the database while they score. Workers start with the
+    first batch of PARALLEL_MIN_TEXTS distinct texts or more; until then, and
+    with one worker, texts are scored in this process.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        if workers is not None and workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self._processes = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ScoringPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def submit(self, texts: Sequence[str]) -> ScoredBatch:
+        """Start scoring `texts`; the returned batch's result() gives their scores in order."""
+        distinct = list(dict.fromkeys(texts))
+        parallel = self._processes > 1 and len(distinct) >= PARALLEL_MIN_TEXTS
+        if self._pool is None and not parallel:
+            scorer = _default_scorer()
+            return ScoredBatch(texts, distinct, [scorer.score(text) for text in distinct])
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self._processes, initializer=_init_worker)
+        # A few chunks per worker, so a worker that finishes early takes another.
+        size = max(1, len(distinct) // (self._processes * 4))
+        chunks = [distinct[i : i + size] for i in range(0, len(distinct), size)]
+        return ScoredBatch(texts, distinct, [self._pool.submit(_score_chunk, c) for c in chunks])
+
+
+class ScoredBatch:
+    """A batch handed to a ScoringPool: its scores, once the workers are done."""
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        distinct: list[str],
+        parts: list[SentimentScore] | list[Future[list[SentimentScore]]],
+    ) -> None:
+        self._texts, self._distinct, self._parts = texts, distinct, parts
+
+    def result(self) -> list[SentimentScore]:
+        """The scores in the order of the texts submitted (waits for the workers)."""
+        scores: list[SentimentScore] = []
+        for part in self._parts:
+            if isinstance(part, Future):
+                scores += part.result()
+            else:
+                scores.append(part)
+        by_text = dict(zip(self._distinct, scores, strict=True))
+        return [by_text[text] for text in self._texts]
+
+
+def _score_chunk(texts: list[str]) -> list[SentimentScore]:
+    """Score texts with this worker's scorer (built by _init_worker)."""
+    if _worker_scorer is None:
+        raise RuntimeError("worker scorer missing: _init_worker did not run")
+    return [_worker_scorer.score(text) for text in texts]

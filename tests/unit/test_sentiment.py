@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import string
 from collections.abc import Iterator
 from importlib import resources
@@ -679,3 +680,83 @@ def test_small_batch_stays_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_workers_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         score_texts(["text"], workers=0)
+
+
+def test_pool_scores_several_batches_in_order(ours: SentimentScorer) -> None:
+    first = [f"Post {i}: the backlog is awful" for i in range(sentiment.PARALLEL_MIN_TEXTS)]
+    second = ["Great news", "Awful delays", "Great news"]
+    with sentiment.ScoringPool(2) as pool:
+        batches = [pool.submit(first), pool.submit(second)]  # both in flight at once
+        results = [batch.result() for batch in batches]
+    assert results == [[ours.score(t) for t in first], [ours.score(t) for t in second]]
+
+
+# --- Speed-ups that must not change a score -------------------------------------------
+
+# Words VADER's negation and idiom checks look for, and a few they do not.
+RULE_WORDS = [
+    "never",
+    "so",
+    "this",
+    "without",
+    "doubt",
+    "not",
+    "isn't",
+    "cannot",
+    "no",
+    "kind",
+    "of",
+    "sort",
+    "the",
+    "bomb",
+    "yeah",
+    "right",
+    "kiss",
+    "of",
+    "death",
+    "to",
+    "die",
+    "for",
+    "bus",
+    "stop",
+    "good",
+    "bad",
+    "Great",
+    "LOVE",
+    "awful",
+    "it",
+]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_vader_checks_read_as_vader_does(seed: int) -> None:
+    rng = random.Random(seed)
+    words = [rng.choice(RULE_WORDS) for _ in range(rng.randint(4, 9))]
+    plain = SentimentIntensityAnalyzer
+    for i in range(3, len(words)):
+        for start_i in range(3):
+            assert FixedVader._negation_check(1.5, words, start_i, i) == plain._negation_check(
+                1.5, words, start_i, i
+            )
+        assert FixedVader._special_idioms_check(0.7, words, i) == plain._special_idioms_check(
+            0.7, words, i
+        )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plain ASCII with 1 2 3 and # and * in it",
+        "Keycap 1\ufe0f\u20e3 and #\u20e3",
+        "Thumbs \U0001f44d\U0001f3fd and a family \U0001f468\u200d\U0001f469\u200d\U0001f467",
+        "Heart \u2764\ufe0f and a lone joiner a\u200db",
+        "\u2018Smart\u2019 quotes, \u201cdouble\u201d too, caf\u00e9",
+        "#NHSCrisis and #nhs and #Budget2026 for Great British Railways in Great Britain",
+        "great britain is lower case; Great news",
+    ],
+)
+def test_prepare_text_skips_only_steps_that_change_nothing(text: str) -> None:
+    full = sentiment._cut(text, MAX_CHARS).translate(sentiment._TYPOGRAPHIC)
+    full = sentiment._HASHTAG.sub(sentiment._split_hashtag, full)
+    full = sentiment._GREAT_BRITAIN.sub("Great-", full)
+    assert sentiment.prepare_text(text) == sentiment._cut(spell_out_emoji(full), MAX_CHARS)
