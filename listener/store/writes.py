@@ -48,8 +48,10 @@ _POST_UPDATE = (
     "repost_of_id",
     "metrics",
     "raw",
-    "source",
 )
+# Provenance is the copy whose content is stored: a post seen again unchanged (a
+# referenced post in a later page, a re-import) keeps its row as it was.
+_POST_STAMP = ("source",)
 
 
 @dataclass
@@ -190,7 +192,13 @@ def write_rows(conn: sa.Connection, rows: PageRows) -> UpsertResult:
         for row, author in zip(rows.posts, rows.author_keys, strict=True)
     ]
     ids, new = bulk.upsert(
-        conn, POSTS, POST_COLUMNS, posts, _POST_UPDATE, rules={"lang": _REFRESHED_LANG}
+        conn,
+        POSTS,
+        POST_COLUMNS,
+        posts,
+        _POST_UPDATE,
+        stamp=_POST_STAMP,
+        rules={"lang": _REFRESHED_LANG},
     )
     return UpsertResult(ids=ids, new=new, seen=len(posts) - new)
 

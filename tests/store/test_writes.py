@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -129,9 +130,11 @@ def _row_versions(conn: sa.Connection) -> object:
 def test_storing_unchanged_posts_again_writes_nothing(engine: sa.Engine) -> None:
     posts = [make_post(str(i), f"post number {i}", metrics={"like_count": i}) for i in range(3)]
     _store(engine, *posts)
+    # The same posts again, fetched another time (as context of a later page, say).
+    copies = [replace(post, source="import:twarc2:later.jsonl:9") for post in posts]
     with write_transaction(engine) as conn:
         before = _row_versions(conn)
-        again = writes.upsert_posts(conn, posts, now=NOW)
+        again = writes.upsert_posts(conn, copies, now=NOW)
         assert _row_versions(conn) == before  # no post or author row rewritten
     assert (again.new, again.seen, len(again.ids)) == (0, 3, 3)
     changed = make_post("1", "post number 1", metrics={"like_count": 50})
@@ -141,3 +144,4 @@ def test_storing_unchanged_posts_again_writes_nothing(engine: sa.Engine) -> None
     with engine.connect() as conn:
         assert find_post(conn, "x:1").metrics == {"like_count": 50}
         assert find_post(conn, "x:0").metrics == {"like_count": 0}
+        assert find_post(conn, "x:0").source == posts[0].source  # where the stored copy came from
