@@ -279,7 +279,7 @@ def child_baseline(url: str) -> dict[str, Any]:
 
     from listener.analysis.sentiment import SentimentScorer
 
-    posts, distinct = pending_texts(url)
+    posts, distinct, reposts = pending_texts(url)
     vader, scorer = SentimentIntensityAnalyzer(), SentimentScorer()
     scores: dict[str, tuple[float, float, float, float, str]] = {}
 
@@ -295,14 +295,16 @@ def child_baseline(url: str) -> dict[str, Any]:
     return {
         "posts": len(posts),
         "distinct": len(distinct),
+        "reposts": reposts,
         **{f"{name}_s": round(wall, 3) for name, (wall, _) in timings.items()},
         **{f"{name}_cpu_s": round(cpu, 3) for name, (_, cpu) in timings.items()},
         "scores_sha256": scores_digest(scores),
     }
 
 
-def pending_texts(url: str) -> tuple[list[str], dict[str, str]]:
-    """Every pending post's text, and the distinct texts listener computes, by text hash.
+def pending_texts(url: str) -> tuple[list[str], dict[str, str], int]:
+    """Every pending post's text, the distinct texts listener computes (by text hash),
+    and how many of the pending posts are reposts.
 
     The distinct texts are chosen by analyze's own rule (a repost's stored
     original, else the post's text; the first post of each hash by id).
@@ -322,9 +324,8 @@ def pending_texts(url: str) -> tuple[list[str], dict[str, str]]:
         reposts = {p.text_hash for p in pending if p.kind == "repost"}
         originals = store_scores.texts_for(conn, reposts)
     engine.dispose()
-    return [p.text for p in pending], jobs._texts_to_score(
-        pending, {}, originals
-    )  # analyze's own choice
+    distinct = jobs._texts_to_score(pending, {}, originals)  # analyze's own choice
+    return [p.text for p in pending], distinct, sum(p.kind == "repost" for p in pending)
 
 
 def _timed(score: Callable[[str], object], texts: Sequence[str]) -> tuple[float, float]:
@@ -424,11 +425,13 @@ CHILDREN: dict[str, Callable[[str], dict[str, Any]]] = {
 # ---- reporting ----------------------------------------------------------------------
 
 
-def tables(results: list[EngineResult], *, posts: int) -> str:
+def tables(results: list[EngineResult], *, posts: int, provenance: str) -> str:
     """The figures and the steps as Markdown."""
     lines = [
         f"Sentiment benchmark: {posts:,} imported posts (synthetic week), on"
         f" {os.cpu_count()} cores; target: listener >= {TARGET}x the baseline's posts/s.",
+        "",
+        provenance,
         "",
         "| engine | what | texts | wall s | texts/s | CPU s | vs plain VADER on the same texts |",
         "|---|---|---|---|---|---|---|",
@@ -463,12 +466,25 @@ def _verdicts(results: list[EngineResult]) -> list[str]:
         lines.append(
             f"{result.engine}: listener {ratio:.2f}x the baseline ({verdict} {TARGET}x);"
             f" {a['computed']:,} distinct texts computed for {a['scored']:,} posts"
-            f" ({a['reused']:,} reused); CPU in the sentiment child {a['own_cpu_s']:,.1f} s,"
+            f" ({a['reused']:,} reused; {result.baseline['reposts']:,} of the posts are"
+            f" reposts); CPU in the sentiment child {a['own_cpu_s']:,.1f} s,"
             f" in its workers {a['workers_cpu_s']:,.1f} s. By CPU time (baseline CPU a post"
             f" over listener's spread on {len(os.sched_getaffinity(0))} cores):"
             f" {result.cpu_bound_ratio() or 0:.2f}x."
         )
     return lines
+
+
+def _provenance(payload: dict[str, Any]) -> str:
+    """One line: the code measured, the machine, and how busy it was."""
+    load = payload["load_average"]
+    start, end = ("/".join(f"{x:.1f}" for x in load[key]) for key in ("start", "end"))
+    return (
+        f"listener {payload['listener_commit'][:7]}, source {payload['listener_source']};"
+        f" {payload['machine']['cpu']}, {payload['machine']['nproc']} cores; load average"
+        f" (1/5/15 min) {start} at the start, {end} at the end. CPU counts the listener"
+        " child and its workers (wait4), not the PostgreSQL server."
+    )
 
 
 def record(directory: Path, payload: dict[str, Any], markdown: str) -> Path:
@@ -484,10 +500,8 @@ def report(
     args: argparse.Namespace, plan: Plan, results: list[EngineResult], *, source: dict[str, str]
 ) -> int:
     """Print and record the results; exit status 1 if a check failed."""
-    markdown = tables(results, posts=plan.posts)
-    print(markdown)
     failures = [f for r in results for f in r.failures]
-    payload = {
+    payload: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "posts": plan.posts,
         "seed": args.seed,
@@ -507,6 +521,8 @@ def report(
         ],
         "failures": failures,
     }
+    markdown = tables(results, posts=plan.posts, provenance=_provenance(payload))
+    print(markdown)
     print(f"results: {record(args.results, payload, markdown)}")
     for failure in failures:
         print(f"FAIL {failure}", file=sys.stderr)
