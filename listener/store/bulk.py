@@ -125,8 +125,8 @@ def _upsert_sqlite(
     conn: sa.Connection, plan: _Plan, rows: Sequence[tuple[Any, ...]]
 ) -> tuple[dict[Key, int], int]:
     keys = [(row[0], row[1]) for row in rows]
-    ids = _ids_by_key(conn, plan.table, keys)
-    new = len(set(keys)) - len(ids)
+    # Rows are only ever added at the end: the new ones are those past today's last id.
+    last_id = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {plan.table.name}").scalar()
     processors = [_sqlite_processor(conn.dialect, plan.table.c[c]) for c in plan.columns]
     if any(processors):
         rows = [
@@ -137,9 +137,8 @@ def _upsert_sqlite(
             for row in rows
         ]
     conn.exec_driver_sql(_sqlite_statement(plan), list(rows))
-    missing = [key for key in keys if key not in ids]
-    if missing:
-        ids.update(_ids_by_key(conn, plan.table, missing))
+    ids = _ids_by_key(conn, plan.table, keys)
+    new = sum(1 for pk in ids.values() if pk > last_id)
     return ids, new
 
 

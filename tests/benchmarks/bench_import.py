@@ -239,6 +239,7 @@ class Plan:
     posts: int
     timeout: float
     source: Path  # the snapshot of listener's source the children import
+    runs: int = 2  # imports of the file into the same database
 
 
 def bench_engine(engine: str, url: str, plan: Plan, workdir: Path) -> list[Row]:
@@ -249,7 +250,7 @@ def bench_engine(engine: str, url: str, plan: Plan, workdir: Path) -> list[Row]:
         if done.returncode != 0:
             raise SystemExit(f"listener {' '.join(setup)} failed:\n{done.output}")
     rows = []
-    for run in (1, 2):
+    for run in range(1, plan.runs + 1):
         command = [listener, "import", str(plan.file), "--format", "twarc2"]
         print(f"{engine}: import run {run} ...", flush=True)
         done = measure(command, env=env, cwd=workdir, timeout=plan.timeout)
@@ -490,7 +491,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="listener-bench-src-") as source:
         hashes = snapshot(Path(source))
         measured = {"listener_commit": _commit(), "listener_source": fingerprint(hashes)}
-        plan = Plan(file=file, posts=args.posts, timeout=args.timeout, source=Path(source))
+        plan = Plan(
+            file=file, posts=args.posts, timeout=args.timeout, source=Path(source), runs=args.runs
+        )
         rows = [row for engine in engines for row in bench(engine, plan, args.pg_admin_url)]
     return report(args, plan, rows, engines=engines, source=measured)
 
@@ -506,6 +509,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL, help=f"default {PG_ADMIN_URL}")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per import")
+    parser.add_argument(
+        "--runs", type=int, default=2, help="imports of the file per database (default 2)"
+    )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where results go")
     return parser.parse_args(argv)
 
