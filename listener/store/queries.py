@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from listener.errors import NotFoundError
 from listener.models import Author, Department, PostDepartment, PostTopic, SentimentScore, Topic
 from listener.query import Node
-from listener.store.search import FTS, POSTS, ranked
+from listener.store.search import FTS, POSTS, condition, conditions, fts_match, plan, relevance
 from listener.store.weekly import _LIKES, _QUOTES, _REPLIES, _REPOSTS
 
 AUTHORS = Author.__table__  # type: ignore[attr-defined]
@@ -25,6 +25,15 @@ SENTIMENTS = ("positive", "neutral", "negative")
 # "relevance" needs words to rank by; without them (only from:/lang:, or no query) it is newest.
 SORTS = ("relevance", "newest", "oldest", "engaged")
 CHUNK = 500  # rows fetched, and records built, at a time when streaming
+# Relevance orders the newest RANK_WINDOW matches; a search that matches more lists
+# the rest after them, newest first. Ranking every match of a common word (100,000+
+# at a million posts) reads each one's text, which no page can wait for; finding the
+# newest matches reads only as many as it keeps.
+RANK_WINDOW = 1_000
+# SQLite reads a post by id (a row lookup) about ten times slower than it steps
+# through ix_posts_created_at; these choose between the two, never the answer.
+LOOKUP_MAX = 10_000  # text matches up to which the window is found by lookups
+LOOKUP_COST = 20  # a row lookup, in steps through the index (measured: 3 µs against 0.15)
 
 
 @dataclass(frozen=True)
@@ -99,31 +108,44 @@ class PostRecord:
         } | ({"analysis_text": self.analysis_text} if self.analysis_text else {})
 
 
-def _filtered(select: sa.Select[Any], filters: SearchFilters) -> sa.Select[Any]:
-    return select.where(*_scope(filters), *_post_conditions(filters))
+def _filtered(
+    select: sa.Select[Any], filters: SearchFilters, post_id: Any = POSTS.c.id
+) -> sa.Select[Any]:
+    return select.where(*_scope(filters, post_id), *_post_conditions(filters))
 
 
-def _scope(filters: SearchFilters) -> list[sa.ColumnElement[bool]]:
-    """Conditions on the links of a post: departments and topics."""
-    conditions = []
+def _scope(filters: SearchFilters, post_id: Any = POSTS.c.id) -> list[sa.ColumnElement[bool]]:
+    """Conditions on the links of the post whose id is `post_id`: departments and topics.
+
+    Correlated EXISTS, one primary-key probe per candidate post, rather than IN
+    (subquery), which SQLite answers by first listing every post of the department.
+    """
+    links: list[sa.ColumnElement[bool]] = []
     if filters.department:
         in_department = (
             sa.select(POST_DEPARTMENTS.c.post_id)
             .join(DEPARTMENTS)
-            .where(DEPARTMENTS.c.slug == filters.department)
+            .where(POST_DEPARTMENTS.c.post_id == post_id, DEPARTMENTS.c.slug == filters.department)
         )
-        conditions.append(POSTS.c.id.in_(in_department))
+        links.append(in_department.exists())
     if filters.department_ids is not None:
         in_scope = sa.select(POST_DEPARTMENTS.c.post_id).where(
-            POST_DEPARTMENTS.c.department_id.in_(sorted(filters.department_ids))
+            POST_DEPARTMENTS.c.post_id == post_id,
+            POST_DEPARTMENTS.c.department_id.in_(sorted(filters.department_ids)),
         )
-        conditions.append(POSTS.c.id.in_(in_scope))
+        links.append(in_scope.exists())
     if filters.topic_id is not None:
         in_topic = sa.select(POST_TOPICS.c.post_id).where(
-            POST_TOPICS.c.topic_id == filters.topic_id
+            POST_TOPICS.c.post_id == post_id, POST_TOPICS.c.topic_id == filters.topic_id
         )
-        conditions.append(POSTS.c.id.in_(in_topic))
-    return conditions
+        links.append(in_topic.exists())
+    return links
+
+
+def _linked(filters: SearchFilters) -> bool:
+    """True when a filter is a subquery on another table (links, scores, authors)."""
+    linked = (filters.department, filters.department_ids, filters.topic_id)
+    return any(v is not None for v in linked) or bool(filters.sentiment or filters.author_kind)
 
 
 def _post_conditions(filters: SearchFilters) -> list[sa.ColumnElement[bool]]:
@@ -167,55 +189,195 @@ def engagement(dialect: str) -> sa.ColumnElement[Any]:
 
 def _matching(
     conn: sa.Connection, node: Node | None, filters: SearchFilters, *columns: Any
-) -> tuple[sa.Select[Any], Any]:
-    """SELECT `columns` of the matching posts, and the relevance expression (None: no words)."""
+) -> sa.Select[Any]:
+    """SELECT `columns` of the posts that match `node` (None: every post) and the filters."""
     select = sa.select(*columns).select_from(POSTS)
-    if node is None:
-        return _filtered(select, filters), None
-    parts = ranked(node, conn.dialect.name)
-    if parts.join_fts is not None:
-        select = select.join(FTS, parts.join_fts)
-    return _filtered(select.where(*parts.where), filters), parts.rank
+    if node is not None:
+        select = select.where(*conditions(node, conn.dialect.name))
+    return _filtered(select, filters)
+
+
+def _newest() -> list[sa.ColumnElement[Any]]:
+    return [POSTS.c.created_at.desc(), POSTS.c.id.desc()]
 
 
 def _ordered(conn: sa.Connection, node: Node | None, filters: SearchFilters) -> sa.Select[Any]:
-    select, rank = _matching(conn, node, filters, POSTS.c.id)
-    newest = [POSTS.c.created_at.desc(), POSTS.c.id.desc()]
+    """Ids of every match in the filters' order, relevance read as newest."""
+    select = _matching(conn, node, filters, POSTS.c.id)
     if filters.sort == "oldest":
-        order = [POSTS.c.created_at.asc(), POSTS.c.id.asc()]
-    elif filters.sort == "engaged":
-        order = [engagement(conn.dialect.name).desc(), *newest]
-    elif filters.sort == "relevance" and rank is not None:
-        order = [sa.desc(rank), *newest]
+        return select.order_by(POSTS.c.created_at.asc(), POSTS.c.id.asc())
+    if filters.sort == "engaged":
+        return select.order_by(engagement(conn.dialect.name).desc(), *_newest())
+    return select.order_by(*_newest())
+
+
+def _ranked_window(
+    conn: sa.Connection, node: Node | None, filters: SearchFilters
+) -> sa.Select[Any] | None:
+    """Ids of the newest RANK_WINDOW matches, most relevant first, then newest.
+
+    None when the search is not by relevance or has no words to rank by.
+    """
+    text = plan(node).text if node is not None and filters.sort == "relevance" else None
+    if node is None or text is None:
+        return None
+    rank = relevance(text, conn.dialect.name)
+    if conn.dialect.name == "sqlite":
+        # bm25() exists only in a scan of posts_fts; "+ 0" keeps the window's ids out
+        # of that scan (FTS5 would otherwise run the MATCH once per id).
+        window = _sqlite_window(conn, node, text, filters)
+        joined = FTS.join(POSTS, POSTS.c.id == FTS.c.rowid + 0)
+        select = sa.select(POSTS.c.id).select_from(joined)
+        select = select.where(fts_match(text), (FTS.c.rowid + 0).in_(window))
+        return select.order_by(sa.desc(rank), *_newest())
+    matching = _matching(conn, node, filters, POSTS.c.id, POSTS.c.created_at)
+    if _linked(filters):
+        # The planner cannot know how many of a department's (topic's, ...) posts
+        # use the words: it may walk ix_posts_created_at backwards for the newest
+        # ones and read most of the table when they are few. Matching first reads
+        # each match once, and no more.
+        matches = matching.cte("matches").prefix_with("MATERIALIZED")
+        matching = sa.select(matches.c.id, matches.c.created_at)
+        order: list[sa.ColumnElement[Any]] = [matches.c.created_at.desc(), matches.c.id.desc()]
     else:
-        order = newest
-    select = select.order_by(*order)
-    if filters.limit:
-        select = select.limit(filters.limit).offset(filters.offset)
-    elif filters.offset:
-        select = select.offset(filters.offset)
-    return select
+        order = _newest()
+    newest = matching.order_by(*order).limit(RANK_WINDOW).subquery("newest")
+    select = sa.select(newest.c.id).select_from(newest.join(POSTS, POSTS.c.id == newest.c.id))
+    return select.order_by(sa.desc(rank), newest.c.created_at.desc(), newest.c.id.desc())
+
+
+def _sqlite_window(
+    conn: sa.Connection, node: Node, text: Node, filters: SearchFilters
+) -> list[int]:
+    """Ids of the newest RANK_WINDOW matches on SQLite, found the cheaper of two ways.
+
+    Up to LOOKUP_MAX matches of the text (in the department or topic): look each
+    up for its date and any condition on the post. More: walk the posts newest
+    first in ix_posts_created_at, testing each against the matches, which stops
+    after RANK_WINDOW of them. Either way the answer is exact.
+    """
+    rest = plan(node).rest
+    on_post = _post_conditions(filters)
+    if rest is not None:
+        on_post.append(condition(rest, "sqlite"))
+    listed = sa.select(FTS.c.rowid).where(fts_match(text), *_scope(filters, FTS.c.rowid))
+    matches = conn.scalar(sa.select(sa.func.count()).select_from(listed.subquery()))
+    if (matches or 0) > LOOKUP_MAX:
+        text_only = sa.select(FTS.c.rowid).where(fts_match(text))
+        # "+ 0": walk the index, testing each post against the matches, rather than
+        # look every match up and sort them all.
+        select = sa.select(POSTS.c.id).where((POSTS.c.id + 0).in_(text_only))
+        select = select.where(*_scope(filters), *on_post)
+    else:
+        select = sa.select(POSTS.c.id).where(POSTS.c.id.in_(listed), *on_post)
+    return list(conn.scalars(select.order_by(*_newest()).limit(RANK_WINDOW)))
+
+
+def _statements(
+    conn: sa.Connection, node: Node | None, filters: SearchFilters
+) -> list[sa.Select[Any]]:
+    """The statements whose rows, one after another, are the ids of the requested page."""
+    offset, limit = filters.offset, filters.limit
+    ranked = _ranked_window(conn, node, filters)
+    if ranked is None:
+        select = _ordered(conn, node, filters)
+        return [select.limit(limit or None).offset(offset or None)]
+    statements = []
+    if offset < RANK_WINDOW:  # the page starts in the ranked window
+        statements.append(
+            ranked.limit(min(limit, RANK_WINDOW - offset) or None).offset(offset or None)
+        )
+    start, end = max(offset, RANK_WINDOW), offset + limit if limit else None
+    if end is None or end > start:  # ...and goes on past it: the rest, newest first
+        rest = _ordered(conn, node, filters).offset(start)
+        statements.append(rest if end is None else rest.limit(end - start))
+    return statements
 
 
 def search_ids(conn: sa.Connection, node: Node | None, filters: SearchFilters) -> list[int]:
     """Ids of matching posts in the filters' order (by default most relevant, then newest).
 
-    `node` None means no query: every post the filters allow.
+    `node` None means no query: every post the filters allow. Relevance ranks the
+    newest RANK_WINDOW matches; matches beyond them follow, newest first.
     """
-    return [row[0] for row in conn.execute(_ordered(conn, node, filters))]
+    filters = _clipped(conn, filters)
+    return [row[0] for s in _statements(conn, node, filters) for row in conn.execute(s)]
 
 
 def count(conn: sa.Connection, node: Node | None, filters: SearchFilters) -> int:
     """How many posts match, ignoring the filters' limit and offset."""
-    select, _ = _matching(conn, node, filters, sa.func.count())
-    return conn.scalar(select) or 0
+    filters = _clipped(conn, filters)
+    if conn.dialect.name == "sqlite" and node is not None and plan(node).text is not None:
+        return _count_fts(conn, node, filters)
+    return conn.scalar(_matching(conn, node, filters, sa.func.count())) or 0
+
+
+def _clipped(conn: sa.Connection, filters: SearchFilters) -> SearchFilters:
+    """The filters without a date bound that no stored post is beyond (it filters nothing).
+
+    Two index lookups; a bound left in costs a date check on every text match.
+    """
+    if filters.since is None and filters.until is None:
+        return filters
+    oldest = sa.select(sa.func.min(POSTS.c.created_at)).scalar_subquery()
+    newest = sa.select(sa.func.max(POSTS.c.created_at)).scalar_subquery()
+    first, last = conn.execute(sa.select(oldest, newest)).one()
+    if first is None:
+        return filters
+    since = None if filters.since is not None and filters.since <= first else filters.since
+    until = None if filters.until is not None and filters.until > last else filters.until
+    return replace(filters, since=since, until=until)
+
+
+def _count_fts(conn: sa.Connection, node: Node, filters: SearchFilters) -> int:
+    """Count from the FTS5 index, reading `posts` only where a condition needs it.
+
+    Joining posts to every match costs a row lookup each (100,000 of them for a
+    common word at a million posts); department and topic links need only the id.
+    A date range that holds fewer posts than LOOKUP_COST times the text matches is
+    walked in ix_posts_created_at instead, checking each post against the matches.
+    """
+    parts = plan(node)
+    assert parts.text is not None  # count() checked
+    on_post = _post_conditions(filters)
+    if parts.rest is not None:
+        on_post.append(condition(parts.rest, "sqlite"))
+    text_only = sa.select(sa.func.count()).select_from(FTS).where(fts_match(parts.text))
+    if not on_post:
+        return conn.scalar(text_only.where(*_scope(filters, FTS.c.rowid))) or 0
+    matches = conn.scalar(text_only) or 0
+    in_range = _posts_between(conn, filters)
+    if in_range is not None and in_range < LOOKUP_COST * matches:
+        listed = sa.select(FTS.c.rowid).where(fts_match(parts.text))
+        # "+ 0": test each post of the range against the matches, not look matches up.
+        walk = sa.select(sa.func.count()).select_from(POSTS).where((POSTS.c.id + 0).in_(listed))
+        return conn.scalar(walk.where(*on_post, *_scope(filters))) or 0
+    select = text_only.where(*_scope(filters, FTS.c.rowid))
+    on_row = sa.select(POSTS.c.id).where(POSTS.c.id == FTS.c.rowid, *on_post).exists()
+    return conn.scalar(select.where(on_row)) or 0
+
+
+def _posts_between(conn: sa.Connection, filters: SearchFilters) -> int | None:
+    """About how many posts the date range holds (None: no range), from its share of time."""
+    if filters.since is None and filters.until is None:
+        return None
+    oldest = sa.select(sa.func.min(POSTS.c.created_at)).scalar_subquery()
+    newest = sa.select(sa.func.max(POSTS.c.created_at)).scalar_subquery()
+    last_id = sa.select(sa.func.max(POSTS.c.id)).scalar_subquery()
+    first, last, posts = conn.execute(sa.select(oldest, newest, last_id)).one()
+    if first is None or last <= first:
+        return posts or 0
+    start, end = max(filters.since or first, first), min(filters.until or last, last)
+    share = max(0.0, (end - start) / (last - first))
+    return int(share * posts)
 
 
 def search(conn: sa.Connection, node: Node | None, filters: SearchFilters) -> Iterator[PostRecord]:
     """Matching posts as records, in order, streamed: ids are fetched CHUNK rows at a time."""
-    result = conn.execute(_ordered(conn, node, filters).execution_options(yield_per=CHUNK))
-    for rows in result.partitions():
-        yield from records(conn, [row[0] for row in rows])
+    for statement in _statements(conn, node, _clipped(conn, filters)):
+        result = conn.execute(statement.execution_options(yield_per=CHUNK))
+        for rows in result.partitions():
+            yield from records(conn, [row[0] for row in rows])
 
 
 def records(conn: sa.Connection, ids: Sequence[int]) -> list[PostRecord]:

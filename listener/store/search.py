@@ -100,12 +100,17 @@ def to_fts5(node: Node) -> str:
     raise ValueError(f"not a text node: {node!r}")  # plan() keeps From/Lang/Not out
 
 
-def _fts_match(node: Node) -> sa.ColumnElement[bool]:
+def fts_match(node: Node) -> sa.TextClause:
+    """`posts_fts MATCH ...` for a pure-text node: a condition on a query that scans posts_fts."""
     # Column filter: only search_text is searched; author and lang have their own SQL.
-    match = sa.select(FTS.c.rowid).where(
-        sa.text("posts_fts MATCH :q").bindparams(q="search_text : " + to_fts5(node))
-    )
-    return POSTS.c.id.in_(match)
+    # A unique parameter: a statement may hold the same match twice.
+    query: sa.BindParameter[str] = sa.bindparam("q", "search_text : " + to_fts5(node), unique=True)
+    return sa.text("posts_fts MATCH :q").bindparams(query)
+
+
+def _fts_match(node: Node) -> sa.ColumnElement[bool]:
+    # Never correlated: a query that scans posts_fts itself may hold this one too.
+    return POSTS.c.id.in_(sa.select(FTS.c.rowid).where(fts_match(node)).correlate(None))
 
 
 # ---- PostgreSQL tsquery ------------------------------------------------------
@@ -174,31 +179,19 @@ def condition(node: Node, dialect: str) -> sa.ColumnElement[bool]:
     raise ValueError(f"unexpected node {node!r}")
 
 
-@dataclass(frozen=True)
-class Ranked:
-    """The pieces a search query needs: FROM additions, WHERE conditions, rank expression."""
-
-    where: list[sa.ColumnElement[bool] | sa.TextClause]
-    rank: sa.ColumnElement[Any] | sa.TextClause | None
-    join_fts: sa.ColumnElement[bool] | None
-
-
-def ranked(node: Node, dialect: str) -> Ranked:
-    """WHERE conditions for `node`, and a relevance expression when it has a text part."""
+def conditions(node: Node, dialect: str) -> list[sa.ColumnElement[bool]]:
+    """WHERE conditions on `posts` alone (no join) for `node`: its text part in one index lookup."""
     parts = plan(node)
-    where: list[sa.ColumnElement[bool] | sa.TextClause] = []
-    if parts.rest is not None:
-        where.append(condition(parts.rest, dialect))
-    if parts.text is None:
-        return Ranked(where=where, rank=None, join_fts=None)
+    return [condition(part, dialect) for part in (parts.text, parts.rest) if part is not None]
+
+
+def relevance(text: Node, dialect: str) -> sa.ColumnElement[Any]:
+    """How well a post matches the pure-text node `text`, higher is better.
+
+    On PostgreSQL it reads `posts.search_vector`; on SQLite it is bm25() of
+    `posts_fts`, so the query must scan posts_fts with `fts_match(text)`.
+    """
     if dialect == "postgresql":
-        where.append(_ts_match(parts.text))
-        rank = sa.func.ts_rank_cd(SEARCH_VECTOR, _tsquery(parts.text))
-        return Ranked(where=where, rank=rank, join_fts=None)
-    match = sa.text("posts_fts MATCH :q").bindparams(q="search_text : " + to_fts5(parts.text))
+        return sa.func.ts_rank_cd(SEARCH_VECTOR, _tsquery(text))
     # bm25() is lower for better matches; negate so that higher is better on both engines.
-    return Ranked(
-        where=[*where, match],
-        rank=-sa.func.bm25(sa.text("posts_fts")),
-        join_fts=FTS.c.rowid == POSTS.c.id,
-    )
+    return -sa.func.bm25(sa.text("posts_fts"))
