@@ -126,7 +126,9 @@ def _upsert_sqlite(
 ) -> tuple[dict[Key, int], int]:
     keys = [(row[0], row[1]) for row in rows]
     # Rows are only ever added at the end: the new ones are those past today's last id.
-    last_id = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {plan.table.name}").scalar()
+    last_id = int(
+        conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {plan.table.name}").scalar_one()
+    )
     processors = [_sqlite_processor(conn.dialect, plan.table.c[c]) for c in plan.columns]
     if any(processors):
         rows = [

