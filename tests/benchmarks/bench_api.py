@@ -657,16 +657,17 @@ def report(
     return 1 if failures else 0
 
 
-def uncommitted(hashes: dict[str, str]) -> list[str]:
-    """Files of the snapshot that differ from the commit: edits in progress it measured too."""
-    differs = []
+def uncommitted(hashes: dict[str, str]) -> dict[str, str]:
+    """Files of the snapshot that differ from the commit (edits in progress it measured too),
+    with the snapshot's hash of each, so a later commit can be checked against them."""
+    differs = {}
     for path, digest in sorted(hashes.items()):
         in_repo = str(CONFIG.relative_to(ROOT)) if path == CONFIG.name else path
         shown = subprocess.run(
             ["git", "-C", str(ROOT), "show", f"HEAD:{in_repo}"], capture_output=True, check=False
         )
         if shown.returncode != 0 or hashlib.sha256(shown.stdout).hexdigest()[:16] != digest:
-            differs.append(in_repo)
+            differs[in_repo] = digest
     return differs
 
 
