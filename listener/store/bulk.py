@@ -83,6 +83,40 @@ def insert_ignore(conn: sa.Connection, table: sa.Table, rows: Sequence[tuple[Any
         conn.exec_driver_sql(sql, list(rows))
 
 
+def put(
+    conn: sa.Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    key: Sequence[str],
+) -> None:
+    """Insert rows of `columns`, or overwrite every other column of the stored row with
+    the same `key` (the table's primary key or a unique constraint). The last row wins."""
+    if not rows:
+        return
+    index = [columns.index(c) for c in key]
+    unique = list({tuple(row[i] for i in index): row for row in rows}.values())
+    names = ", ".join(columns)
+    assignments = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {assignments}"
+    if conn.dialect.name == "postgresql":
+        arrays = ", ".join(f"%b::{_pg_array(table.c[c])}" for c in columns)
+        conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays}) {conflict}",
+            tuple(list(values) for values in zip(*unique, strict=True)),
+        )
+        return
+    processors = [_sqlite_processor(conn.dialect, table.c[c]) for c in columns]
+    if any(processors):
+        unique = [
+            tuple(v if p is None else p(v) for v, p in zip(row, processors, strict=True))
+            for row in unique
+        ]
+    marks = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks}) {conflict}", unique)
+
+
 @dataclass(frozen=True)
 class _Plan:
     """One upsert's shape: what is inserted, what a stored row takes, and when."""

@@ -310,15 +310,28 @@ def save_cursor(conn: sa.Connection, *, source: str, key: str, value: str, now: 
     conn.execute(stmt, {"source": source, "key": key, "value": value, "updated_at": now})
 
 
+SCORE_COLUMNS = (
+    "post_id",
+    "compound",
+    "pos",
+    "neu",
+    "neg",
+    "label",
+    "text_hash",
+    "scorer_version",
+    "scored_at",
+)
+
+
 def save_scores(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Store sentiment scores (one dict per post), replacing a stale score for an edited text."""
-    if rows:
-        stmt = _insert(conn, SentimentScore.__table__)  # type: ignore[attr-defined]
-        columns = [c for c in rows[0] if c != "post_id"]
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["post_id"], set_={c: getattr(stmt.excluded, c) for c in columns}
-        )
-        conn.execute(stmt, list(rows))
+    bulk.put(
+        conn,
+        SentimentScore.__table__,  # type: ignore[attr-defined]
+        SCORE_COLUMNS,
+        [tuple(row[c] for c in SCORE_COLUMNS) for row in rows],
+        key=["post_id"],
+    )
 
 
 def quarantine(
