@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -207,16 +207,28 @@ def revoke_token(conn: sa.Connection, *, token_id: int, user_id: int, now: datet
     return bool(done.rowcount)
 
 
-def user_for_token(conn: sa.Connection, token_hash: str, *, now: datetime) -> int | None:
+# last_used_at is kept to the minute: checking a token is a read, and a write at most
+# once a minute per token, not a write and a commit on every API request.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def token_use(
+    conn: sa.Connection, token_hash: str, *, now: datetime
+) -> tuple[int, int, bool] | None:
+    """(token id, user id, whether last_used_at is due an update) of a live token."""
     row = conn.execute(
-        sa.select(TOKENS.c.id, TOKENS.c.user_id)
+        sa.select(TOKENS.c.id, TOKENS.c.user_id, TOKENS.c.last_used_at)
         .join(USERS, USERS.c.id == TOKENS.c.user_id)
         .where(TOKENS.c.token_hash == token_hash, TOKENS.c.revoked_at.is_(None), USERS.c.active)
     ).first()
     if row is None:
         return None
-    conn.execute(TOKENS.update().where(TOKENS.c.id == row.id).values(last_used_at=now))
-    return int(row.user_id)
+    due = row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION
+    return int(row.id), int(row.user_id), due
+
+
+def record_token_use(conn: sa.Connection, token_id: int, *, now: datetime) -> None:
+    conn.execute(TOKENS.update().where(TOKENS.c.id == token_id).values(last_used_at=now))
 
 
 # --- sign-in throttling ---------------------------------------------------------------------

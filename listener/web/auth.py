@@ -178,11 +178,15 @@ class Auth:
     def from_bearer(self, token: str) -> Principal | None:
         if not token.startswith(TOKEN_PREFIX):
             return None
-        with write_transaction(self.engine) as conn:
-            user_id = users.user_for_token(conn, _sha256(token), now=self.clock())
-            account = users.by_id(conn, user_id) if user_id is not None else None
-        if account is None or not account.active:
+        now = self.clock()
+        with self.engine.connect() as conn:
+            found = users.token_use(conn, _sha256(token), now=now)
+            account = users.by_id(conn, found[1]) if found is not None else None
+        if found is None or account is None or not account.active:
             return None
+        if found[2]:  # last used more than a minute ago: record it (one write a minute)
+            with write_transaction(self.engine) as conn:
+                users.record_token_use(conn, found[0], now=now)
         return Principal(account.id, account.email, account.role, account.department_ids)
 
 

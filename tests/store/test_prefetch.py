@@ -96,7 +96,7 @@ def test_a_prefetched_import_of_a_missing_file_fails_as_an_inline_one_does(
     configured: sa.Engine, tmp_path: Path
 ) -> None:
     request = jobs.ImportRequest(path=tmp_path / "missing.jsonl", format="twarc2")
-    with pytest.raises(ImportFormatError, match="missing.jsonl: no such file"):
+    with pytest.raises(ImportFormatError, match=r"missing\.jsonl: no such file"):
         jobs.import_file(configured, request, prefetch=True)
     with configured.connect() as conn:
         status, error = conn.exec_driver_sql(

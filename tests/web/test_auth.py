@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from listener.store import users
+from listener.web.auth import Auth
 from tests.web.conftest import PASSWORD, People, form_token, sign_in
 
 
@@ -33,7 +38,7 @@ def test_signing_in_sets_a_session_cookie_with_the_right_flags(client: TestClien
     assert client.get("/api/v1/me").json()["email"] == People.admin
 
 
-def test_over_https_the_session_cookie_is_secure(web_engine) -> None:  # type: ignore[no-untyped-def]
+def test_over_https_the_session_cookie_is_secure(web_engine: sa.Engine) -> None:
     from pydantic import SecretStr
 
     from listener.settings import Settings
@@ -153,3 +158,28 @@ def test_sign_in_never_redirects_off_site(client: TestClient, target: str) -> No
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
+
+
+def test_a_token_records_its_last_use_to_the_minute_without_a_write_per_request(
+    web_engine: sa.Engine,
+) -> None:
+    moments = iter(
+        datetime(2026, 11, 27, 9, 0, second, tzinfo=UTC) for second in (0, 0, 20, 50, 59)
+    )
+    auth = Auth(web_engine, secret=b"s" * 32, clock=lambda: next(moments))
+    with web_engine.connect() as conn:
+        viewer = users.by_email(conn, People.viewer)
+    assert viewer is not None
+    token = auth.new_token(viewer.id, "script")  # at 9:00:00
+
+    def last_used() -> datetime | None:
+        with web_engine.connect() as conn:
+            return conn.execute(sa.text("SELECT last_used_at FROM api_tokens")).scalar_one()
+
+    uses = [auth.from_bearer(token) for _ in range(3)]  # at 9:00:00, 9:00:20, 9:00:50
+    assert all(use is not None and use.email == People.viewer for use in uses)
+    first = last_used()
+    assert first is not None and str(first).startswith("2026-11-27 09:00:00")
+    auth.clock = lambda: datetime(2026, 11, 27, 9, 1, 5, tzinfo=UTC)
+    auth.from_bearer(token)
+    assert str(last_used()).startswith("2026-11-27 09:01:05")
