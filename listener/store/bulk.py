@@ -12,7 +12,10 @@ so neither pysqlite nor psycopg could reuse one (docs/performance.md). Here:
   column, with the ids and whether each row was new in RETURNING; the server
   prepares the statement once.
 
-Both skip rows whose stored values would not change, so re-importing a file,
+`put` writes rows keyed on a primary key the same way (sentiment scores), and
+`insert_ignore` link rows.
+
+Upserts skip rows whose stored values would not change, so re-importing a file,
 or the same referenced post arriving again with a later page, writes nothing
 (no new row versions on PostgreSQL, no index or full-text rewrites on either).
 
