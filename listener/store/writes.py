@@ -192,8 +192,6 @@ def write_rows(conn: sa.Connection, rows: PageRows) -> UpsertResult:
         (*row, author_ids.get(author) if author else None)
         for row, author in zip(rows.posts, rows.author_keys, strict=True)
     ]
-    sqlite = conn.dialect.name == "sqlite"
-    last_id = conn.exec_driver_sql("SELECT max(id) FROM posts").scalar() if sqlite else None
     ids, new = bulk.upsert(
         conn,
         POSTS,
@@ -203,13 +201,14 @@ def write_rows(conn: sa.Connection, rows: PageRows) -> UpsertResult:
         stamp=_POST_STAMP,
         rules={"lang": _REFRESHED_LANG},
     )
-    if sqlite and new:
-        _index_for_search(conn, after_id=last_id or 0)
+    if new and conn.dialect.name == "sqlite":
+        # New rows take ids past every stored one: they hold the `new` largest ids.
+        _index_for_search(conn, from_id=sorted(ids.values())[-new])
     return UpsertResult(ids=ids, new=new, seen=len(posts) - new)
 
 
-def _index_for_search(conn: sa.Connection, *, after_id: int) -> None:
-    """Add posts inserted after `after_id` to SQLite's full-text index, in one statement.
+def _index_for_search(conn: sa.Connection, *, from_id: int) -> None:
+    """Add the posts from id `from_id` on to SQLite's full-text index, in one statement.
 
     New posts are indexed here rather than by a per-row trigger, which cost three
     times the indexing itself (migration 0007); edits and deletions still update
@@ -217,8 +216,8 @@ def _index_for_search(conn: sa.Connection, *, after_id: int) -> None:
     """
     conn.exec_driver_sql(
         "INSERT INTO posts_fts(rowid, search_text, author_handle, lang)"
-        " SELECT id, search_text, author_handle, coalesce(lang, '') FROM posts WHERE id > ?",
-        (after_id,),
+        " SELECT id, search_text, author_handle, coalesce(lang, '') FROM posts WHERE id >= ?",
+        (from_id,),
     )
 
 

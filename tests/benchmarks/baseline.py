@@ -26,28 +26,10 @@ from typing import Any
 
 import psycopg
 
+from listener.store.writes import POST_COLUMNS
 from listener.textnorm import normalise, search_text
 
-COLUMNS = (
-    "platform",
-    "native_id",
-    "url",
-    "author_handle",
-    "created_at",
-    "collected_at",
-    "text",
-    "search_text",
-    "text_hash",
-    "lang",
-    "kind",
-    "conversation_id",
-    "reply_to_id",
-    "quote_of_id",
-    "repost_of_id",
-    "metrics",
-    "raw",
-    "source",
-)
+COLUMNS = POST_COLUMNS[:-1]  # every column listener stores but author_id (no authors here)
 _KINDS = {"retweeted": "repost", "quoted": "quote", "replied_to": "reply"}
 
 

@@ -56,7 +56,7 @@ from typing import Any
 import httpx
 from ruamel.yaml import YAML
 
-from tests.benchmarks import synth
+from tests.benchmarks import harness, synth
 from tests.benchmarks.bench_import import (
     CONFIG,
     PG_ADMIN_URL,
@@ -69,7 +69,6 @@ from tests.benchmarks.bench_import import (
     listener_env,
     machine,
     measure,
-    postgres_database,
     snapshot,
 )
 from tests.benchmarks.bench_search import PHRASES, TAGS, WORDS
@@ -619,15 +618,6 @@ def tables(results: list[EngineResult], plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def record(directory: Path, payload: dict[str, Any], markdown: str) -> Path:
-    """Write the results as api-<date>.json and .md; return the JSON path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = directory / f"api-{payload['date'][:10]}"
-    stem.with_suffix(".json").write_text(json.dumps(payload, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(markdown + "\n")
-    return stem.with_suffix(".json")
-
-
 def report(
     args: argparse.Namespace, plan: Plan, results: list[EngineResult], *, source: dict[str, Any]
 ) -> int:
@@ -651,7 +641,7 @@ def report(
         "engines": [asdict(r) for r in results],
         "failures": failures,
     }
-    print(f"results: {record(args.results, payload, markdown)}")
+    print(f"results: {harness.record(args.results, 'api', payload, markdown)}")
     for failure in failures:
         print(f"FAIL {failure}", file=sys.stderr)
     return 1 if failures else 0
@@ -679,14 +669,9 @@ def _kind_counts(plan: Plan) -> dict[str, int]:
 def bench(engine: str, plan: Plan, pg_admin_url: str) -> EngineResult:
     """One engine in a temporary folder of its own."""
     result = EngineResult(engine)
-    print(f"{engine}:", flush=True)
-    with tempfile.TemporaryDirectory(prefix="listener-bench-api-") as tmp:
-        workdir = Path(tmp)
-        if engine == "sqlite":
-            bench_engine(result, f"sqlite:///{workdir / 'listener.db'}", plan, workdir)
-        else:
-            with postgres_database(pg_admin_url) as url:
-                bench_engine(result, url, plan, workdir)
+    harness.on_engine(
+        engine, "api", pg_admin_url, lambda url, workdir: bench_engine(result, url, plan, workdir)
+    )
     return result
 
 

@@ -40,7 +40,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from tests.benchmarks import synth
+from tests.benchmarks import harness, synth
 from tests.benchmarks.bench_import import (
     CONFIG,
     PG_ADMIN_URL,
@@ -53,10 +53,9 @@ from tests.benchmarks.bench_import import (
     listener_command,
     listener_env,
     machine,
-    measure,
-    postgres_database,
     snapshot,
 )
+from tests.benchmarks.harness import last_json, record, run_step
 
 WEEK = synth.WEEK_START.strftime("%G-W%V")  # 2026-W11: every synthetic post falls in it
 EML_LIMIT = 1_000_000  # bytes; docs/digest.md promises a digest under 1 MB
@@ -206,10 +205,6 @@ class EngineResult:
     failures: list[str] = field(default_factory=list)
 
 
-class StepFailed(Exception):
-    """A child exited non-zero or timed out; the message carries the end of its output."""
-
-
 @dataclass(frozen=True)
 class Plan:
     """What every engine runs, and how."""
@@ -229,19 +224,6 @@ def child_env(url: str, plan: Plan) -> dict[str, str]:
     env["LISTENER_CONFIG"] = str(plan.config)
     env["PYTHONPATH"] = os.pathsep.join((str(plan.source), str(ROOT)))
     return env
-
-
-def run_child(
-    command: list[str], *, name: str, env: dict[str, str], workdir: Path, plan: Plan
-) -> Measured:
-    """Run a measured child; StepFailed with its output's end if it fails or times out."""
-    print(f"  {name} ...", flush=True)
-    done = measure(command, env=env, cwd=workdir, timeout=plan.timeout)
-    if done.returncode != 0:
-        why = "timed out" if done.seconds >= plan.timeout else f"exited {done.returncode}"
-        raise StepFailed(f"{name} {why} after {done.seconds:.0f} s:\n{done.output[-4000:]}")
-    print(f"  {name}: {done.seconds:.1f} s, peak RSS {done.peak_rss_mb:.0f} MB", flush=True)
-    return done
 
 
 def python_argv(plan: Plan, *, module: str, stats: str) -> list[str]:
@@ -269,12 +251,12 @@ def bench_engine(result: EngineResult, url: str, plan: Plan, workdir: Path) -> N
     engine, env = result.engine, child_env(url, plan)
     load_week(result, url, plan, workdir)
     analyze = [*python_argv(plan, module="listener.cli", stats=f"{engine}-analyze"), "analyze"]
-    done = run_child(analyze, name="analyze", env=env, workdir=workdir, plan=plan)
+    done = run_step(analyze, name="analyze", env=env, workdir=workdir, timeout=plan.timeout)
     result.steps.append(_step(engine, "analyze", done, posts=plan.posts))
     out = workdir / "digests"
     build = [*python_argv(plan, module="listener.cli", stats=f"{engine}-digest-build")]
     build += ["digest", "build", "--week", WEEK, "--out", str(out)]
-    done = run_child(build, name="digest build", env=env, workdir=workdir, plan=plan)
+    done = run_step(build, name="digest build", env=env, workdir=workdir, timeout=plan.timeout)
     result.steps.append(_step(engine, "digest build (all departments)", done, posts=plan.posts))
     result.departments = department_weeks(url, plan, workdir)
     result.failures += check_digests(result.departments, out, engine=engine)
@@ -288,16 +270,24 @@ def load_week(result: EngineResult, url: str, plan: Plan, workdir: Path) -> None
     """init and config import; earlier weeks imported and analysed; then the week's import."""
     env, listener = child_env(url, plan), listener_command()
     for setup in (["init"], ["config", "import"]):
-        run_child([listener, *setup], name=" ".join(setup), env=env, workdir=workdir, plan=plan)
+        run_step(
+            [listener, *setup], name=" ".join(setup), env=env, workdir=workdir, timeout=plan.timeout
+        )
     for back, file in enumerate(plan.earlier, start=-len(plan.earlier)):
         load = [listener, "import", str(file), "--format", "twarc2"]
-        done = run_child(load, name=f"import week {back}", env=env, workdir=workdir, plan=plan)
+        done = run_step(
+            load, name=f"import week {back}", env=env, workdir=workdir, timeout=plan.timeout
+        )
         result.steps.append(
             _step(result.engine, f"import week {back} (setup)", done, posts=plan.posts)
         )
     if plan.earlier:
-        done = run_child(
-            [listener, "analyze"], name="analyze earlier weeks", env=env, workdir=workdir, plan=plan
+        done = run_step(
+            [listener, "analyze"],
+            name="analyze earlier weeks",
+            env=env,
+            workdir=workdir,
+            timeout=plan.timeout,
         )
         result.steps.append(
             _step(
@@ -308,21 +298,21 @@ def load_week(result: EngineResult, url: str, plan: Plan, workdir: Path) -> None
             )
         )
     load = [listener, "import", str(plan.file), "--format", "twarc2"]
-    done = run_child(load, name="import (setup)", env=env, workdir=workdir, plan=plan)
+    done = run_step(load, name="import (setup)", env=env, workdir=workdir, timeout=plan.timeout)
     result.steps.append(_step(result.engine, "import (setup)", done, posts=plan.posts))
 
 
 def department_weeks(url: str, plan: Plan, workdir: Path) -> list[DepartmentWeek]:
     """Posts and topics of every department's week, read by a child running the snapshot."""
     command = [sys.executable, "-m", "tests.benchmarks.bench_digest", "--child", "census"]
-    done = run_child(
+    done = run_step(
         [*command, "--url", url],
         name="census",
         env=child_env(url, plan),
         workdir=workdir,
-        plan=plan,
+        timeout=plan.timeout,
     )
-    return [DepartmentWeek(**row) for row in _last_json(done.output)["departments"]]
+    return [DepartmentWeek(**row) for row in last_json(done.output)["departments"]]
 
 
 def topics_alone(engine: str, url: str, week: DepartmentWeek, *, plan: Plan, workdir: Path) -> Step:
@@ -330,17 +320,13 @@ def topics_alone(engine: str, url: str, week: DepartmentWeek, *, plan: Plan, wor
     command = python_argv(plan, module="tests.benchmarks.bench_digest", stats=f"{engine}-topics")
     command += ["--child", "topics", "--url", url, "--department", week.department]
     name = f"topics alone ({week.department})"
-    done = run_child(command, name=name, env=child_env(url, plan), workdir=workdir, plan=plan)
-    found = _last_json(done.output)
+    done = run_step(
+        command, name=name, env=child_env(url, plan), workdir=workdir, timeout=plan.timeout
+    )
+    found = last_json(done.output)
     step = _step(engine, name, done, posts=found["posts"])
     step.inner_seconds = found["seconds"]
     return step
-
-
-def _last_json(output: str) -> dict[str, Any]:
-    line = next(line for line in reversed(output.splitlines()) if line.startswith("{"))
-    found: dict[str, Any] = json.loads(line)
-    return found
 
 
 def check_digests(weeks: list[DepartmentWeek], out: Path, *, engine: str) -> list[str]:
@@ -480,15 +466,6 @@ def _slugs() -> list[str]:
     return [d["slug"] for d in [*example, *EXTRA_DEPARTMENTS]]
 
 
-def record(directory: Path, payload: dict[str, Any], markdown: str) -> Path:
-    """Write the results as digest-<date>.json and .md; return the JSON path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = directory / f"digest-{payload['date'][:10]}"
-    stem.with_suffix(".json").write_text(json.dumps(payload, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(markdown + "\n")
-    return stem.with_suffix(".json")
-
-
 def report(
     args: argparse.Namespace, plan: Plan, results: list[EngineResult], *, source: dict[str, str]
 ) -> int:
@@ -514,7 +491,7 @@ def report(
         "engines": [asdict(r) for r in results],
         "failures": failures,
     }
-    print(f"results: {record(args.results, payload, markdown)}")
+    print(f"results: {record(args.results, 'digest', payload, markdown)}")
     for failure in failures:
         print(f"FAIL {failure}", file=sys.stderr)
     return 1 if failures else 0
@@ -523,18 +500,14 @@ def report(
 def bench(engine: str, plan: Plan, pg_admin_url: str) -> EngineResult:
     """One engine in a temporary folder of its own; a failed step ends it and is recorded."""
     result = EngineResult(engine)
-    print(f"{engine}:", flush=True)
-    with tempfile.TemporaryDirectory(prefix="listener-bench-digest-") as tmp:
-        workdir = Path(tmp)
-        try:
-            if engine == "sqlite":
-                bench_engine(result, f"sqlite:///{workdir / 'listener.db'}", plan, workdir)
-            else:
-                with postgres_database(pg_admin_url) as url:
-                    bench_engine(result, url, plan, workdir)
-        except StepFailed as failed:
-            print(str(failed), file=sys.stderr)
-            result.failures.append(f"{engine}: {failed}")
+    failure = harness.on_engine(
+        engine,
+        "digest",
+        pg_admin_url,
+        lambda url, workdir: bench_engine(result, url, plan, workdir),
+    )
+    if failure is not None:
+        result.failures.append(failure)
     return result
 
 

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
-from tests.benchmarks import synth
+from tests.benchmarks import harness, synth
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "listener.yaml"
@@ -339,8 +339,8 @@ def bench_baseline(plan: Plan, workdir: Path) -> Row:
         "from tests.benchmarks.bench_import import raw_sqlite; "
         f"raw_sqlite({str(plan.file)!r}, {str(database)!r})"
     )
-    report = _run_baseline(call, plan, workdir, "raw sqlite3, narrow table")
-    return _baseline_row("sqlite (raw sqlite3, narrow table)", plan, workdir, "raw.db*", report)
+    row = _baseline("sqlite (raw sqlite3, narrow table)", call, plan, workdir)
+    return replace(row, database_mb=_megabytes(workdir.glob("raw.db*")))
 
 
 def bench_same_rows(engine: str, url: str, plan: Plan, workdir: Path) -> Row:
@@ -364,44 +364,34 @@ def bench_same_rows(engine: str, url: str, plan: Plan, workdir: Path) -> Row:
         f"{function}({str(plan.file)!r}, {target!r})"
     )
     driver = "sqlite3 executemany" if engine == "sqlite" else "psycopg COPY"
-    report = _run_baseline(call, plan, workdir, f"{engine}: raw {driver}, same rows")
-    size = (
-        sum(p.stat().st_size for p in workdir.glob("same-rows.db*")) / 1e6
-        if engine == "sqlite"
-        else stored_postgres(url).database_mb
-    )
-    row = _baseline_row(f"{engine} (raw {driver}, same rows)", plan, workdir, "", report)
-    return Row(**{**asdict(row), "database_mb": round(size, 1)})
+    row = _baseline(f"{engine} (raw {driver}, same rows)", call, plan, workdir)
+    if engine == "sqlite":
+        return replace(row, database_mb=_megabytes(workdir.glob("same-rows.db*")))
+    return replace(row, database_mb=round(stored_postgres(url).database_mb, 1))
 
 
-def _run_baseline(call: str, plan: Plan, workdir: Path, label: str) -> dict[str, Any]:
+def _baseline(label: str, call: str, plan: Plan, workdir: Path) -> Row:
+    """Run a baseline's `call` in a child measured like the imports; its row of the table."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(plan.source), str(ROOT)))}
     print(f"{label} ...", flush=True)
     done = measure([sys.executable, "-c", call], env=env, cwd=workdir, timeout=plan.timeout)
     if done.returncode != 0:
         raise SystemExit(f"{label} failed:\n{done.output}")
-    report: dict[str, Any] = json.loads(done.output.strip().splitlines()[-1])
-    report["measured"] = done
-    return report
-
-
-def _baseline_row(
-    engine: str, plan: Plan, workdir: Path, files: str, report: dict[str, Any]
-) -> Row:
-    done: Measured = report.pop("measured")
+    report: dict[str, float] = json.loads(done.output.strip().splitlines()[-1])
     return Row(
-        engine=engine,
+        engine=label,
         run="baseline",
         seconds=round(done.seconds, 2),
         posts_per_second=round(plan.posts / done.seconds),
         peak_rss_mb=round(done.peak_rss_mb, 1),
         cpu_seconds=round(done.cpu_seconds, 2),
-        posts_stored=report["posts"],
-        database_mb=round(sum(p.stat().st_size for p in workdir.glob(files)) / 1e6, 1)
-        if files
-        else None,
+        posts_stored=int(report["posts"]),
         detail={k: round(v, 2) for k, v in report.items() if k != "posts"},
     )
+
+
+def _megabytes(paths: Iterator[Path]) -> float:
+    return round(sum(p.stat().st_size for p in paths) / 1e6, 1)
 
 
 # ---- reporting ----------------------------------------------------------------------
@@ -472,15 +462,6 @@ def table(rows: list[Row]) -> str:
             + " |"
         )
     return "\n".join(lines)
-
-
-def record(directory: Path, payload: dict[str, Any], markdown: str) -> Path:
-    """Write the results as import-<date>.json and .md; return the JSON path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = directory / f"import-{payload['date'][:10]}"
-    stem.with_suffix(".json").write_text(json.dumps(payload, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(markdown + "\n")
-    return stem.with_suffix(".json")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -575,7 +556,7 @@ def report(
         "rows": [asdict(r) for r in rows],
         "failures": failures,
     }
-    print(f"results: {record(args.results, payload, markdown)}")
+    print(f"results: {harness.record(args.results, 'import', payload, markdown)}")
     for failure in failures:
         print(f"FAIL {failure}", file=sys.stderr)
     return 1 if failures else 0

@@ -60,7 +60,7 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
-from tests.benchmarks import synth
+from tests.benchmarks import harness, synth
 from tests.benchmarks.bench_import import (
     PG_ADMIN_URL,
     RESULTS,
@@ -483,15 +483,6 @@ def markdown(
     return "\n".join(lines)
 
 
-def record(directory: Path, payload: dict[str, Any], text: str) -> Path:
-    """Write search-<date>.json and .md; return the JSON path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = directory / f"search-{payload['date'][:10]}"
-    stem.with_suffix(".json").write_text(json.dumps(payload, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(text + "\n")
-    return stem.with_suffix(".json")
-
-
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tests.benchmarks.bench_search",
@@ -559,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         "comparisons": comparisons,
         "engines": [asdict(r) for r in results],
     }
-    print(f"results: {record(args.results, payload, text)}")
+    print(f"results: {harness.record(args.results, 'search', payload, text)}")
     current = [r for r in results if r.code == "working tree"]
     return 0 if all(r.overall["p95_ms"] < TARGET_P95_MS for r in current) else 1
 

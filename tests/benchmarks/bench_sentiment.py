@@ -47,6 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tests.benchmarks import harness
 from tests.benchmarks.bench_import import (
     PG_ADMIN_URL,
     RESULTS,
@@ -58,10 +59,9 @@ from tests.benchmarks.bench_import import (
     listener_command,
     listener_env,
     machine,
-    measure,
-    postgres_database,
     snapshot,
 )
+from tests.benchmarks.harness import last_json, record, run_step
 
 TARGET = 1.7  # listener's posts/s over the baseline's, on 2 cores (issue 7)
 MODULE = "tests.benchmarks.bench_sentiment"
@@ -163,10 +163,6 @@ class EngineResult:
         return rates[1].per_second / rates[0].per_second if rates else None
 
 
-class StepFailed(Exception):
-    """A child exited non-zero or timed out; the message carries the end of its output."""
-
-
 @dataclass(frozen=True)
 class Plan:
     """What every engine runs, and how."""
@@ -182,19 +178,6 @@ def child_env(url: str, plan: Plan) -> dict[str, str]:
     env = listener_env(url, plan.source)
     env["PYTHONPATH"] = os.pathsep.join((str(plan.source), str(ROOT)))
     return env
-
-
-def run_child(
-    command: list[str], *, name: str, env: dict[str, str], workdir: Path, plan: Plan
-) -> Measured:
-    """Run a measured child; StepFailed with its output's end if it fails or times out."""
-    print(f"  {name} ...", flush=True)
-    done = measure(command, env=env, cwd=workdir, timeout=plan.timeout)
-    if done.returncode != 0:
-        why = "timed out" if done.seconds >= plan.timeout else f"exited {done.returncode}"
-        raise StepFailed(f"{name} {why} after {done.seconds:.0f} s:\n{done.output[-4000:]}")
-    print(f"  {name}: {done.seconds:.1f} s, CPU {done.cpu_seconds:.1f} s", flush=True)
-    return done
 
 
 def _step(engine: str, name: str, done: Measured) -> Step:
@@ -214,14 +197,16 @@ def bench_engine(result: EngineResult, url: str, plan: Plan, workdir: Path) -> N
 
     def child(name: str, mode: str) -> dict[str, Any]:
         command = [sys.executable, "-m", MODULE, "--child", mode, "--url", url]
-        done = run_child(command, name=name, env=env, workdir=workdir, plan=plan)
+        done = run_step(command, name=name, env=env, workdir=workdir, timeout=plan.timeout)
         result.steps.append(_step(result.engine, name, done))
-        return _last_json(done.output)
+        return last_json(done.output)
 
     listener = listener_command()
     for setup in (["init"], ["config", "import"], ["import", str(plan.file), "--format", "twarc2"]):
         name = f"{' '.join(setup[:1] if setup[0] == 'import' else setup)} (setup)"
-        done = run_child([listener, *setup], name=name, env=env, workdir=workdir, plan=plan)
+        done = run_step(
+            [listener, *setup], name=name, env=env, workdir=workdir, timeout=plan.timeout
+        )
         result.steps.append(_step(result.engine, name, done))
     child("detect languages (setup)", "languages")
     result.baseline = child("baseline", "baseline")
@@ -251,12 +236,6 @@ def check(result: EngineResult) -> list[str]:
     if c["scores_sha256"] != b["scores_sha256"]:
         failures.append(f"{engine}: stored scores differ from the scorer's in one process")
     return failures
-
-
-def _last_json(output: str) -> dict[str, Any]:
-    line = next(line for line in reversed(output.splitlines()) if line.startswith("{"))
-    found: dict[str, Any] = json.loads(line)
-    return found
 
 
 # ---- what the children run (against the snapshot of listener) ----------------------
@@ -487,15 +466,6 @@ def _provenance(payload: dict[str, Any]) -> str:
     )
 
 
-def record(directory: Path, payload: dict[str, Any], markdown: str) -> Path:
-    """Write the results as sentiment-<date>.json and .md; return the JSON path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = directory / f"sentiment-{payload['date'][:10]}"
-    stem.with_suffix(".json").write_text(json.dumps(payload, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(markdown + "\n")
-    return stem.with_suffix(".json")
-
-
 def report(
     args: argparse.Namespace, plan: Plan, results: list[EngineResult], *, source: dict[str, str]
 ) -> int:
@@ -523,7 +493,7 @@ def report(
     }
     markdown = tables(results, posts=plan.posts, provenance=_provenance(payload))
     print(markdown)
-    print(f"results: {record(args.results, payload, markdown)}")
+    print(f"results: {record(args.results, 'sentiment', payload, markdown)}")
     for failure in failures:
         print(f"FAIL {failure}", file=sys.stderr)
     return 1 if failures else 0
@@ -532,18 +502,14 @@ def report(
 def bench(engine: str, plan: Plan, pg_admin_url: str) -> EngineResult:
     """One engine in a temporary folder of its own; a failed step ends it and is recorded."""
     result = EngineResult(engine)
-    print(f"{engine}:", flush=True)
-    with tempfile.TemporaryDirectory(prefix="listener-bench-sentiment-") as tmp:
-        workdir = Path(tmp)
-        try:
-            if engine == "sqlite":
-                bench_engine(result, f"sqlite:///{workdir / 'listener.db'}", plan, workdir)
-            else:
-                with postgres_database(pg_admin_url) as url:
-                    bench_engine(result, url, plan, workdir)
-        except StepFailed as failed:
-            print(str(failed), file=sys.stderr)
-            result.failures.append(f"{engine}: {failed}")
+    failure = harness.on_engine(
+        engine,
+        "sentiment",
+        pg_admin_url,
+        lambda url, workdir: bench_engine(result, url, plan, workdir),
+    )
+    if failure is not None:
+        result.failures.append(failure)
     return result
 
 
