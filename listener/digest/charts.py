@@ -8,10 +8,10 @@ from __future__ import annotations
 import io
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from listener.digest.context import DayRow
 
@@ -92,7 +92,20 @@ def volume_chart(days: Sequence[DayRow]) -> bytes:
 def sentiment_chart(days: Sequence[DayRow]) -> bytes:
     """Bars of each day's mean compound score around zero; unscored days say so."""
     figure, axes = _canvas()
-    means = [row.mean_compound for row in days]
+    _mean_bars(axes, [row.mean_compound for row in days])
+    _x_axis(axes, days)
+    return _png(figure)
+
+
+def _mean_bars(
+    axes: Axes,
+    means: Sequence[float | None],
+    *,
+    style: Callable[[float, int], dict[str, Any]] | None = None,
+) -> None:
+    """Mean compound scores as bars around zero, labelled; a period with none says so.
+
+    `style(mean, x)`: the bar's colours; by default the mean's tone."""
     scored = [abs(m) for m in means if m is not None]
     limit = max(0.25, math.ceil((max(scored, default=0.0) + 0.05) * 4) / 4)
     axes.set_ylim(-limit, limit)
@@ -110,7 +123,8 @@ def sentiment_chart(days: Sequence[DayRow]) -> bytes:
                 zorder=4,
             )
             continue
-        axes.bar(x, mean, width=0.62, color=tone(mean), zorder=2)
+        colours = style(mean, x) if style is not None else {"color": tone(mean)}
+        axes.bar(x, mean, width=0.62, zorder=2, **colours)
         offset = limit * 0.04 if mean >= 0 else -limit * 0.04
         axes.text(
             x,
@@ -124,8 +138,6 @@ def sentiment_chart(days: Sequence[DayRow]) -> bytes:
     axes.set_ylabel("Mean sentiment", fontdict=_FONT)
     axes.text(0.0, 1.02, "▲ more positive", transform=axes.transAxes, fontdict=_muted(8, GREEN))
     axes.text(0.2, 1.02, "▼ more negative", transform=axes.transAxes, fontdict=_muted(8, RED))
-    _x_axis(axes, days)
-    return _png(figure)
 
 
 def _canvas() -> tuple[Figure, Axes]:
@@ -229,40 +241,12 @@ def weekly_sentiment_chart(weeks: Sequence[WeekBar]) -> bytes:
     _load_matplotlib()
     from matplotlib.colors import to_rgba
 
+    def style(mean: float, x: int) -> dict[str, Any]:
+        fill = to_rgba(tone(mean), 0.45 if weeks[x].partial else 1.0)  # the week so far is paler
+        return {"facecolor": fill, "edgecolor": tone(mean)}
+
     figure, axes = _canvas()
-    scored = [abs(bar.mean_compound) for bar in weeks if bar.mean_compound is not None]
-    limit = max(0.25, math.ceil((max(scored, default=0.0) + 0.05) * 4) / 4)
-    axes.set_ylim(-limit, limit)
-    axes.axhline(0, color=TEXT, linewidth=0.8, zorder=3)
-    for x, bar in enumerate(weeks):
-        mean = bar.mean_compound
-        if mean is None:
-            axes.text(
-                x,
-                0,
-                "no scored\nposts",
-                ha="center",
-                va="center",
-                fontdict=_muted(8),
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
-                zorder=4,
-            )
-            continue
-        fill = to_rgba(tone(mean), 0.45 if bar.partial else 1.0)  # the week so far is paler
-        axes.bar(x, mean, width=0.62, facecolor=fill, edgecolor=tone(mean), zorder=2)
-        offset = limit * 0.04 if mean >= 0 else -limit * 0.04
-        axes.text(
-            x,
-            mean + offset,
-            signed(mean),
-            ha="center",
-            va="bottom" if mean >= 0 else "top",
-            fontdict=_FONT,
-        )
-    axes.spines["bottom"].set_visible(False)  # the zero line is the baseline here
-    axes.set_ylabel("Mean sentiment", fontdict=_FONT)
-    axes.text(0.0, 1.02, "▲ more positive", transform=axes.transAxes, fontdict=_muted(8, GREEN))
-    axes.text(0.2, 1.02, "▼ more negative", transform=axes.transAxes, fontdict=_muted(8, RED))
+    _mean_bars(axes, [bar.mean_compound for bar in weeks], style=style)
     _week_axis(axes, weeks)
     return _png(figure)
 
