@@ -34,6 +34,9 @@ RANK_WINDOW = 1_000
 # through ix_posts_created_at; these choose between the two, never the answer.
 LOOKUP_MAX = 10_000  # text matches up to which the window is found by lookups
 LOOKUP_COST = 20  # a row lookup, in steps through the index (measured: 3 µs against 0.15)
+# A search's total is exact up to TOTAL_CAP matches, then "more than TOTAL_CAP" unless
+# an exact count is asked for (see total()).
+TOTAL_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -304,12 +307,49 @@ def search_ids(conn: sa.Connection, node: Node | None, filters: SearchFilters) -
     return [row[0] for s in _statements(conn, node, filters) for row in conn.execute(s)]
 
 
-def count(conn: sa.Connection, node: Node | None, filters: SearchFilters) -> int:
-    """How many posts match, ignoring the filters' limit and offset."""
+@dataclass(frozen=True)
+class Total:
+    """How many posts a search matches: exactly, or at least `value` when not `exact`."""
+
+    value: int
+    exact: bool
+
+
+def total(
+    conn: sa.Connection, node: Node | None, filters: SearchFilters, *, exact: bool = False
+) -> Total:
+    """How many posts match, counted exactly up to TOTAL_CAP (every match when `exact`).
+
+    Past TOTAL_CAP the answer is "more than TOTAL_CAP": PostgreSQL reads every
+    match's row to count it (its text index cannot say which rows are visible),
+    which for a common word at a million posts is more than a page can wait for.
+    SQLite counts in its full-text index, as cheaply, and answers the same way.
+    """
+    if exact:
+        return Total(count(conn, node, filters), exact=True)
     filters = _clipped(conn, filters)
-    if conn.dialect.name == "sqlite" and node is not None and plan(node).text is not None:
+    if _fts_countable(conn, node):
+        assert node is not None
+        found = min(_count_fts(conn, node, filters), TOTAL_CAP + 1)
+    else:
+        first = _matching(conn, node, filters, sa.literal(1)).limit(TOTAL_CAP + 1).subquery()
+        found = conn.scalar(sa.select(sa.func.count()).select_from(first)) or 0
+    if found > TOTAL_CAP:
+        return Total(TOTAL_CAP, exact=False)
+    return Total(found, exact=True)
+
+
+def count(conn: sa.Connection, node: Node | None, filters: SearchFilters) -> int:
+    """How many posts match, exactly, ignoring the filters' limit and offset."""
+    filters = _clipped(conn, filters)
+    if _fts_countable(conn, node):
+        assert node is not None
         return _count_fts(conn, node, filters)
     return conn.scalar(_matching(conn, node, filters, sa.func.count())) or 0
+
+
+def _fts_countable(conn: sa.Connection, node: Node | None) -> bool:
+    return conn.dialect.name == "sqlite" and node is not None and plan(node).text is not None
 
 
 def _clipped(conn: sa.Connection, filters: SearchFilters) -> SearchFilters:

@@ -129,3 +129,25 @@ def test_counts_are_exact_whichever_way_they_are_taken(
         assert counted("strike", since=START - timedelta(days=9)) == 12  # bound filters nothing
         assert counted("strike from:alice", since=since) == 10
         assert counted("strike from:bob") == 0
+
+
+def test_totals_are_exact_up_to_the_cap_then_a_lower_bound(
+    posts: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "TOTAL_CAP", 6)
+    with posts.connect() as conn:
+        dft = frozenset({conn.execute(sa.text("SELECT id FROM departments")).scalar_one()})
+
+        def total(query: str | None, exact: bool = False, **fields: object) -> queries.Total:
+            node = parse(query) if query else None
+            return queries.total(conn, node, SearchFilters(**fields), exact=exact)  # type: ignore[arg-type]
+
+        assert total("strike") == queries.Total(6, exact=False)  # 12 match
+        assert total("strike", exact=True) == queries.Total(12, exact=True)
+        assert total("strike", department_ids=dft) == queries.Total(6, exact=True)  # exactly 6
+        assert total("strike -today") == queries.Total(6, exact=False)  # 8 match
+        assert total("strike", until=START + timedelta(hours=3)) == queries.Total(2, exact=True)
+        assert total("from:bob") == queries.Total(0, exact=True)
+        assert total(None) == queries.Total(6, exact=False)  # every post: 13
+        assert total(None, exact=True) == queries.Total(13, exact=True)
+        assert total(None, department_ids=dft) == queries.Total(6, exact=True)

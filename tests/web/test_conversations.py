@@ -264,6 +264,30 @@ def test_results_come_25_to_a_page_with_the_govuk_pagination(editor: TestClient)
     assert not {p["id"] for p in one["items"]} & {p["id"] for p in two["items"]}
 
 
+def test_past_the_cap_the_total_is_a_lower_bound_unless_counted(
+    editor: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exact = found(editor, q="nhs")
+    assert exact["total_exact"] and exact["total"] > 50
+    monkeypatch.setattr(queries, "TOTAL_CAP", 30)
+    capped = found(editor, q="nhs", per_page=10)
+    assert (capped["total"], capped["total_exact"], capped["pages"]) == (30, False, 3)
+    counted = found(editor, q="nhs", exact_total="true")
+    assert (counted["total"], counted["total_exact"]) == (exact["total"], True)
+    assert found(editor, q="nhs", page=4, per_page=10)["items"]  # pages go on past the cap
+
+    page = editor.get("/conversations", params={"q": "nhs", "page": 2})
+    assert "More than 30 posts" in page.text and "Download all of them as" in page.text
+    assert 'href="/conversations?q=nhs&amp;exact_total=true&amp;page=2"' in page.text
+    assert 'href="/conversations?q=nhs&amp;page=3"' in page.text  # a full page has a next one
+    assert page.text.count('class="govuk-pagination__item govuk-pagination__item--ellipsis"') == 1
+    all_counted = editor.get("/conversations", params={"q": "nhs", "exact_total": "true"})
+    assert (
+        f"{exact['total']} posts" in all_counted.text and "Count them all" not in all_counted.text
+    )
+    assert "exact_total=true&amp;page=2" in all_counted.text  # the count is kept across pages
+
+
 def test_matched_words_are_highlighted(editor: TestClient) -> None:
     page = editor.get("/conversations", params={"q": "#nhs"})
     assert '<mark class="app-mark">#NHS</mark>' in page.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -54,16 +55,26 @@ PostId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 # ---- the search page and its twin -----------------------------------------------------
 
 
-def _pagination(criteria: Criteria, pages: int) -> dict[str, Any]:
-    """The GOV.UK pagination component's parameters: first, last, and two either side."""
-    current = criteria.page
-    numbers = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
+def _pagination(criteria: Criteria, results: ConversationsOut) -> dict[str, Any]:
+    """The GOV.UK pagination component's parameters: first, last, and two either side.
+
+    When the total is only a lower bound the last page is not known: the numbers
+    end in an ellipsis, and a full page always has a next one.
+    """
+    current, known = criteria.page, results.total_exact
+    pages = results.pages
+    if not known and len(results.items) == results.per_page:
+        pages = max(pages, current + 1)
+    last = {pages} if known else set()
+    numbers = sorted({1, *last, *range(max(1, current - 2), min(pages, current + 2) + 1)})
     items: list[dict[str, Any]] = []
     for before, number in zip([0, *numbers], numbers, strict=False):
         if number > before + 1:
             items.append({"ellipsis": True})
         link = criteria.link("/conversations", number)
         items.append({"number": number, "href": link, "current": number == current})
+    if not known:
+        items.append({"ellipsis": True})
     return {
         "items": items,
         "previous": {"href": criteria.link("/conversations", current - 1)} if current > 1 else None,
@@ -117,7 +128,8 @@ def conversations_page(request: Request, user: User) -> Response:
         messages=dict(errors),
         results=results,
         options=_options(request, user, criteria),
-        pagination=_pagination(criteria, results.pages) if results else None,
+        pagination=_pagination(criteria, results) if results else None,
+        exact_link=replace(criteria, exact_total=True).link("/conversations", criteria.page),
         platforms=PLATFORMS,
         kinds=KIND_NAMES,
     )

@@ -45,17 +45,25 @@ class Criteria:
     author_kind: str = ""
     topic: int | None = None
     sort: str = ""  # "": relevance with a query, newest without
+    exact_total: bool = False  # count every match, not just up to queries.TOTAL_CAP
     page: int = 1
 
     def fields(self) -> dict[str, str]:
         """The set fields as query-string values, the page left out."""
-        values = {k: v for k, v in asdict(self).items() if k != "page" and v not in ("", None)}
-        return {k: v.isoformat() if isinstance(v, date) else str(v) for k, v in values.items()}
+        unset = ("", None, False)
+        values = {k: v for k, v in asdict(self).items() if k != "page" and v not in unset}
+        return {k: _query_value(v) for k, v in values.items()}
 
     def link(self, path: str, page: int = 1) -> str:
         """`path` with this search in its query string, at `page`."""
         fields = self.fields() | ({"page": str(page)} if page > 1 else {})
         return path + ("?" + urlencode(fields) if fields else "")
+
+
+def _query_value(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return "true" if value is True else str(value)
 
 
 def _one_of(values: tuple[str, ...]) -> str:
@@ -85,6 +93,11 @@ class SearchParams(BaseModel):
     author_kind: str | None = Field(None, pattern=_one_of(KINDS))
     topic: int | None = Field(None, ge=1, le=MAX_ID, description="a department-week topic's id")
     sort: str | None = Field(None, pattern=_one_of(SORTS), description="relevance needs words")
+    exact_total: bool = Field(
+        False,
+        description=f"count every match; by default `total` stops at {queries.TOTAL_CAP:,}"
+        " (then `total_exact` is false)",
+    )
     page: int = Field(1, ge=1, le=MAX_PAGE)
     per_page: int = Field(PER_PAGE, ge=1, le=100)
 
@@ -101,6 +114,7 @@ class SearchParams(BaseModel):
             author_kind=self.author_kind or "",
             topic=self.topic,
             sort=self.sort or "",
+            exact_total=self.exact_total,
             page=self.page,
         )
 
@@ -134,6 +148,7 @@ def read_form(params: Mapping[str, str]) -> tuple[Criteria, Errors]:
         author_kind=text["author_kind"],
         topic=_read_int(text["topic"], top=MAX_ID),
         sort=text["sort"],
+        exact_total=text["exact_total"].lower() in ("true", "1", "yes"),
         page=max(1, _read_int(text["page"], top=MAX_PAGE) or 1),
     )
     if text["topic"] and criteria.topic is None:
@@ -236,13 +251,14 @@ def find(
     node = node_of(criteria)
     filters = scoped(request, user, criteria, limit=per_page)
     with web_state(request).engine.connect() as conn:
-        total = queries.count(conn, node, filters)
+        total = queries.total(conn, node, filters, exact=criteria.exact_total)
         posts = queries.records(conn, queries.search_ids(conn, node, filters))
     audit(request, user, "search", criteria, page=criteria.page)
     return ConversationsOut(
         items=[post_out(p, node) for p in posts],
-        total=total,
+        total=total.value,
+        total_exact=total.exact,
         page=criteria.page,
-        pages=max(1, math.ceil(total / per_page)),
+        pages=max(1, math.ceil(total.value / per_page)),
         per_page=per_page,
     )

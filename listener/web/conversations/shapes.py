@@ -6,12 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from listener.digest.render import http_url
 from listener.plaintext import readable_text
 from listener.query import Node
-from listener.store.queries import PostRecord
+from listener.store.queries import TOTAL_CAP, PostRecord
 from listener.store.threads import ThreadNode
 from listener.web.conversations.highlight import Segment, highlight
 
@@ -51,9 +51,12 @@ class ConversationsOut(BaseModel):
     """One page of search results."""
 
     items: list[PostOut]
-    total: int
+    total: int = Field(description="how many posts match; at least this many when not total_exact")
+    total_exact: bool = Field(
+        description=f"false when more than {TOTAL_CAP:,} posts match and exact_total was not asked"
+    )
     page: int
-    pages: int
+    pages: int  # as many as `total` fills
     per_page: int
 
 
