@@ -113,29 +113,37 @@ class Linker:
         self.department_of = {w.id: w.department_id for w in self.watches}
         self.matcher = WatchMatcher(self.watches)
 
-    def links(
-        self,
-        refs: Iterable[PostRef],
+    def assign(
+        self, refs: Iterable[PostRef], *, answers: Iterable[int] = ()
+    ) -> dict[tuple[str, str], tuple[set[int], list[int]]]:
+        """Each post's departments and watches, by key; `answers`: watches the page answers."""
+        answered = [w for w in answers if w in self.department_of]
+        assigned: dict[tuple[str, str], tuple[set[int], list[int]]] = {}
+        for ref in refs:
+            departments, matched = assigned.setdefault(ref.key, (set(), []))
+            if self.fixed is not None and not ref.context:
+                departments.add(self.fixed)
+            departments.update(self.slugs[s] for s in ref.departments if s in self.slugs)
+            watches = [w for w in ref.watches if w in self.department_of]
+            if not ref.context:
+                watches += _answered(watches, answered)
+            matched += watches
+            if self.fixed is None:
+                departments.update(self.department_of[w] for w in watches)
+        return assigned
+
+    @staticmethod
+    def pairs(
+        assigned: dict[tuple[str, str], tuple[set[int], list[int]]],
         ids: dict[tuple[str, str], int],
-        *,
-        answers: Iterable[int] = (),
     ) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
-        """(post, department) and (post, watch) links; `answers`: watches the page answers."""
+        """The links of `assign`'s answer, once the posts have ids."""
         departments: set[tuple[int, int]] = set()
         watches: set[tuple[int, int]] = set()
-        answered = [w for w in answers if w in self.department_of]
-        for ref in refs:
-            post_id = ids[ref.key]
-            if self.fixed is not None and not ref.context:
-                departments.add((post_id, self.fixed))
-            departments.update((post_id, self.slugs[s]) for s in ref.departments if s in self.slugs)
-            matched = [w for w in ref.watches if w in self.department_of]
-            if not ref.context:
-                matched += _answered(matched, answered)
-            for watch_id in matched:
-                watches.add((post_id, watch_id))
-                if self.fixed is None:
-                    departments.add((post_id, self.department_of[watch_id]))
+        for key, (department_ids, watch_ids) in assigned.items():
+            post_id = ids[key]
+            departments.update((post_id, d) for d in department_ids)
+            watches.update((post_id, w) for w in watch_ids)
         return departments, watches
 
 
@@ -172,8 +180,10 @@ def store_page(
     with write_transaction(engine) as conn:
         refs, suppressed = rights.screen(conn, page.refs)  # erased authors are never stored
         rows = page.rows.only({ref.key for ref in refs}) if suppressed else page.rows
-        result = writes.write_rows(conn, rows)
-        departments, watches = linker.links(refs, result.ids, answers=origin.answers)
+        assigned = linker.assign(refs, answers=origin.answers)
+        in_departments = {key: department_ids for key, (department_ids, _) in assigned.items()}
+        result = writes.write_rows(conn, rows, departments=in_departments)
+        departments, watches = linker.pairs(assigned, result.ids)
         writes.link_departments(conn, departments)
         writes.link_watches(conn, watches)
         writes.quarantine(conn, page.rejected, source=origin.source, run_id=origin.run_id, now=now)

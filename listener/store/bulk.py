@@ -48,6 +48,7 @@ def upsert(
     *,
     stamp: Sequence[str] = (),
     rules: dict[str, str] | None = None,
+    casts: dict[str, str] | None = None,
 ) -> tuple[dict[Key, int], int]:
     """Upsert rows keyed on (platform, native_id); return ids by key and how many were new.
 
@@ -56,14 +57,24 @@ def upsert(
     row whose `update` columns would change takes them, and its `stamp` columns
     (an updated_at), from the new row; otherwise it is left alone. `rules` give
     some `update` columns an SQL expression instead of the new value, over
-    `excluded` and `{table}` (the stored row).
+    `excluded` and `{table}` (the stored row). `casts` (PostgreSQL) name columns
+    the migrations add beside the model's, with their SQL type; their values
+    arrive as that type's text.
     """
     if not rows:
         return {}, 0
     assert tuple(columns[:2]) == KEY_COLUMNS
-    plan = _Plan(table, tuple(columns), tuple(update), tuple(stamp), tuple((rules or {}).items()))
+    plan = _Plan(
+        table,
+        tuple(columns),
+        tuple(update),
+        tuple(stamp),
+        tuple((rules or {}).items()),
+        tuple((casts or {}).items()),
+    )
     if conn.dialect.name == "postgresql":
         return _upsert_postgres(conn, plan, rows)
+    assert not casts, "columns beside the model's are PostgreSQL's"
     return _upsert_sqlite(conn, plan, rows)
 
 
@@ -129,6 +140,18 @@ class _Plan:
     update: tuple[str, ...]
     stamp: tuple[str, ...]
     rules: tuple[tuple[str, str], ...]
+    casts: tuple[tuple[str, str], ...] = ()
+
+    def select(self, column: str) -> str:
+        """PostgreSQL: how the statement reads `column` from the unnested arrays."""
+        cast = dict(self.casts).get(column)
+        if cast is None and isinstance(self.table.c[column].type, sa.JSON):
+            cast = "jsonb"
+        return f"i.{column}::{cast}" if cast else f"i.{column}"
+
+    def array(self, column: str) -> str:
+        """PostgreSQL: the type of the array `column`'s values are sent in."""
+        return "text[]" if column in dict(self.casts) else _pg_array(self.table.c[column])
 
     def assignments(self) -> str:
         rules = dict(self.rules)
@@ -234,10 +257,8 @@ def _upsert_postgres(
 @cache
 def _postgres_statement(plan: _Plan) -> str:
     name, columns = plan.table.name, plan.columns
-    arrays = ", ".join(f"%b::{_pg_array(plan.table.c[c])}" for c in columns)
-    selected = ", ".join(
-        f"i.{c}::jsonb" if isinstance(plan.table.c[c].type, sa.JSON) else f"i.{c}" for c in columns
-    )
+    arrays = ", ".join(f"%b::{plan.array(c)}" for c in columns)
+    selected = ", ".join(plan.select(c) for c in columns)
     # Rows left unchanged are not RETURNed by the upsert: the second half finds them, in
     # the snapshot from before the statement, one probe of the unique index per key.
     # (LIMIT 1 keeps the lookup a parameterised index scan: as a plain join the plan

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from listener.errors import NotFoundError
 from listener.models import Author, Department, PostDepartment, PostTopic, SentimentScore, Topic
@@ -21,6 +22,8 @@ DEPARTMENTS = Department.__table__  # type: ignore[attr-defined]
 POST_DEPARTMENTS = PostDepartment.__table__  # type: ignore[attr-defined]
 TOPICS = Topic.__table__  # type: ignore[attr-defined]
 POST_TOPICS = PostTopic.__table__  # type: ignore[attr-defined]
+# PostgreSQL only: a post's department ids, kept in step with post_departments (0008).
+DEPARTMENT_IDS = sa.literal_column("posts.department_ids", postgresql.ARRAY(sa.Integer))
 SENTIMENTS = ("positive", "neutral", "negative")
 # "relevance" needs words to rank by; without them (only from:/lang:, or no query) it is newest.
 SORTS = ("relevance", "newest", "oldest", "engaged")
@@ -111,19 +114,25 @@ class PostRecord:
         } | ({"analysis_text": self.analysis_text} if self.analysis_text else {})
 
 
-def _filtered(
-    select: sa.Select[Any], filters: SearchFilters, post_id: Any = POSTS.c.id
-) -> sa.Select[Any]:
-    return select.where(*_scope(filters, post_id), *_post_conditions(filters))
+def _filtered(select: sa.Select[Any], filters: SearchFilters, dialect: str) -> sa.Select[Any]:
+    arrays = dialect == "postgresql"
+    return select.where(*_scope(filters, arrays=arrays), *_post_conditions(filters))
 
 
-def _scope(filters: SearchFilters, post_id: Any = POSTS.c.id) -> list[sa.ColumnElement[bool]]:
+def _scope(
+    filters: SearchFilters, post_id: Any = POSTS.c.id, *, arrays: bool = False
+) -> list[sa.ColumnElement[bool]]:
     """Conditions on the links of the post whose id is `post_id`: departments and topics.
 
     Correlated EXISTS, one primary-key probe per candidate post, rather than IN
     (subquery), which SQLite answers by first listing every post of the department.
+    With `arrays` (PostgreSQL) departments are a condition on the post's own
+    `department_ids`, which its text index holds beside the words (migration 0008).
     """
     links: list[sa.ColumnElement[bool]] = []
+    if arrays:
+        links += _in_departments(filters)
+        filters = replace(filters, department=None, department_ids=None)
     if filters.department:
         in_department = (
             sa.select(POST_DEPARTMENTS.c.post_id)
@@ -145,9 +154,23 @@ def _scope(filters: SearchFilters, post_id: Any = POSTS.c.id) -> list[sa.ColumnE
     return links
 
 
-def _linked(filters: SearchFilters) -> bool:
+def _in_departments(filters: SearchFilters) -> list[sa.ColumnElement[bool]]:
+    """PostgreSQL: the department filters as conditions on `posts.department_ids`."""
+    conditions = []
+    if filters.department:
+        slug = sa.select(DEPARTMENTS.c.id).where(DEPARTMENTS.c.slug == filters.department)
+        conditions.append(DEPARTMENT_IDS.overlap(postgresql.array([slug.scalar_subquery()])))
+    if filters.department_ids is not None:
+        ids = sa.literal(sorted(filters.department_ids), postgresql.ARRAY(sa.Integer))
+        conditions.append(DEPARTMENT_IDS.overlap(ids))
+    return conditions
+
+
+def _linked(filters: SearchFilters, dialect: str) -> bool:
     """True when a filter is a subquery on another table (links, scores, authors)."""
-    linked = (filters.department, filters.department_ids, filters.topic_id)
+    linked: tuple[object, ...] = (filters.topic_id,)
+    if dialect != "postgresql":  # there the post holds its departments
+        linked += (filters.department, filters.department_ids)
     return any(v is not None for v in linked) or bool(filters.sentiment or filters.author_kind)
 
 
@@ -197,7 +220,7 @@ def _matching(
     select = sa.select(*columns).select_from(POSTS)
     if node is not None:
         select = select.where(*conditions(node, conn.dialect.name))
-    return _filtered(select, filters)
+    return _filtered(select, filters, conn.dialect.name)
 
 
 def _newest() -> list[sa.ColumnElement[Any]]:
@@ -234,7 +257,7 @@ def _ranked_window(
         select = select.where(fts_match(text), (FTS.c.rowid + 0).in_(window))
         return select.order_by(sa.desc(rank), *_newest())
     matching = _matching(conn, node, filters, POSTS.c.id, POSTS.c.created_at)
-    if _linked(filters):
+    if _linked(filters, conn.dialect.name):
         # The planner cannot know how many of a department's (topic's, ...) posts
         # use the words: it may walk ix_posts_created_at backwards for the newest
         # ones and read most of the table when they are few. Matching first reads

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -181,8 +181,18 @@ def upsert_posts(conn: sa.Connection, items: Sequence[PostItem], *, now: datetim
     return write_rows(conn, page_rows(items, now=now))
 
 
-def write_rows(conn: sa.Connection, rows: PageRows) -> UpsertResult:
-    """Upsert the authors, then the posts of `rows`; ids of the posts, how many were new."""
+def write_rows(
+    conn: sa.Connection,
+    rows: PageRows,
+    *,
+    departments: Mapping[tuple[str, str], Collection[int]] | None = None,
+) -> UpsertResult:
+    """Upsert the authors, then the posts of `rows`; ids of the posts, how many were new.
+
+    `departments`: the department ids each post (by key) is about to be linked to.
+    PostgreSQL stores them with a new post (posts.department_ids, migration 0008),
+    so that linking it does not write the post a second time.
+    """
     if not rows.posts:
         return UpsertResult()
     author_ids, _ = bulk.upsert(
@@ -192,19 +202,29 @@ def write_rows(conn: sa.Connection, rows: PageRows) -> UpsertResult:
         (*row, author_ids.get(author) if author else None)
         for row, author in zip(rows.posts, rows.author_keys, strict=True)
     ]
+    columns: tuple[str, ...] = POST_COLUMNS
+    casts = None
+    if departments is not None and conn.dialect.name == "postgresql":
+        columns, casts = (*POST_COLUMNS, "department_ids"), {"department_ids": "integer[]"}
+        posts = [(*row, _int_array(departments.get((row[0], row[1]), ()))) for row in posts]
     ids, new = bulk.upsert(
         conn,
         POSTS,
-        POST_COLUMNS,
+        columns,
         posts,
         _POST_UPDATE,
         stamp=_POST_STAMP,
         rules={"lang": _REFRESHED_LANG},
+        casts=casts,
     )
     if new and conn.dialect.name == "sqlite":
         # New rows take ids past every stored one: they hold the `new` largest ids.
         _index_for_search(conn, from_id=sorted(ids.values())[-new])
     return UpsertResult(ids=ids, new=new, seen=len(posts) - new)
+
+
+def _int_array(values: Collection[int]) -> str:
+    return "{" + ",".join(map(str, sorted(values))) + "}"
 
 
 def _index_for_search(conn: sa.Connection, *, from_id: int) -> None:
