@@ -276,7 +276,9 @@ def test_past_the_cap_the_total_is_a_lower_bound_unless_counted(
     assert (counted["total"], counted["total_exact"]) == (exact["total"], True)
     assert found(editor, q="nhs", page=4, per_page=10)["items"]  # pages go on past the cap
 
+    monkeypatch.setattr(queries, "RANK_WINDOW", 40)
     page = editor.get("/conversations", params={"q": "nhs", "page": 2})
+    assert "the most relevant of the newest 40 first, then the rest newest first" in page.text
     assert "More than 30 posts" in page.text and "Download all of them as" in page.text
     assert 'href="/conversations?q=nhs&amp;exact_total=true&amp;page=2"' in page.text
     assert 'href="/conversations?q=nhs&amp;page=3"' in page.text  # a full page has a next one

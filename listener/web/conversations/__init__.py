@@ -130,6 +130,7 @@ def conversations_page(request: Request, user: User) -> Response:
         options=_options(request, user, criteria),
         pagination=_pagination(criteria, results) if results else None,
         exact_link=replace(criteria, exact_total=True).link("/conversations", criteria.page),
+        rank_window=queries.RANK_WINDOW,
         platforms=PLATFORMS,
         kinds=KIND_NAMES,
     )
