@@ -362,6 +362,39 @@ def total(
     return Total(found, exact=True)
 
 
+def results(
+    conn: sa.Connection, node: Node | None, filters: SearchFilters, *, exact: bool = False
+) -> tuple[Total, list[int]]:
+    """A search's total and the ids of its page (filters' limit and offset), as one search
+    on the Conversations page or the API shows them.
+
+    PostgreSQL reads the row of every match it counts. When a search with words
+    matches no more than TOTAL_CAP posts, the rows read to count them also give
+    their dates, so the page is ordered here from them (the newest RANK_WINDOW
+    ranked by one lookup of their ids) rather than by reading every match again.
+    """
+    if conn.dialect.name != "postgresql" or node is None or filters.sort == "engaged":
+        return total(conn, node, filters, exact=exact), search_ids(conn, node, filters)
+    clipped = _clipped(conn, filters)
+    first = _matching(conn, node, clipped, POSTS.c.id, POSTS.c.created_at).limit(TOTAL_CAP + 1)
+    matches = [(created_at, pk) for pk, created_at in conn.execute(first)]
+    if len(matches) > TOTAL_CAP:
+        found = Total(count(conn, node, filters), True) if exact else Total(TOTAL_CAP, False)
+        return found, search_ids(conn, node, filters)
+    matches.sort(reverse=True)  # newest first; the id breaks ties, as _newest() does
+    ordered = [pk for _, pk in matches]
+    if filters.sort == "oldest":
+        ordered.reverse()
+    text = plan(node).text
+    if filters.sort == "relevance" and text is not None:
+        window = sa.bindparam("window", ordered[:RANK_WINDOW], type_=postgresql.ARRAY(sa.Integer))
+        ranked = sa.select(POSTS.c.id).where(POSTS.c.id == sa.func.any(window))
+        ranked = ranked.order_by(sa.desc(relevance(text, "postgresql")), *_newest())
+        ordered[:RANK_WINDOW] = conn.scalars(ranked).all()
+    end = filters.offset + filters.limit if filters.limit else None
+    return Total(len(matches), exact=True), ordered[filters.offset : end]
+
+
 def count(conn: sa.Connection, node: Node | None, filters: SearchFilters) -> int:
     """How many posts match, exactly, ignoring the filters' limit and offset."""
     filters = _clipped(conn, filters)

@@ -151,3 +151,27 @@ def test_totals_are_exact_up_to_the_cap_then_a_lower_bound(
         assert total(None) == queries.Total(6, exact=False)  # every post: 13
         assert total(None, exact=True) == queries.Total(13, exact=True)
         assert total(None, department_ids=dft) == queries.Total(6, exact=True)
+
+
+@pytest.mark.parametrize("cap", [6, 100])  # PostgreSQL: one pass under the cap, two over it
+def test_results_give_the_total_and_page_that_total_and_search_ids_give(
+    posts: sa.Engine, monkeypatch: pytest.MonkeyPatch, cap: int
+) -> None:
+    monkeypatch.setattr(queries, "TOTAL_CAP", cap)
+    with posts.connect() as conn:
+        dft = frozenset({conn.execute(sa.text("SELECT id FROM departments")).scalar_one()})
+        for query in ("strike", "strike -today", "from:alice", '"strike today"', "nothing"):
+            for sort in ("relevance", "newest", "oldest", "engaged"):
+                for limit, offset in ((0, 0), (5, 0), (3, 2), (5, 10)):
+                    for scope in (None, dft):
+                        filters = SearchFilters(
+                            sort=sort, limit=limit, offset=offset, department_ids=scope
+                        )
+                        node = parse(query)
+                        expected = (
+                            queries.total(conn, node, filters),
+                            search_ids(conn, node, filters),
+                        )
+                        assert queries.results(conn, node, filters) == expected, filters
+                        counted = queries.results(conn, node, filters, exact=True)[0]
+                        assert counted == queries.Total(count(conn, node, filters), exact=True)

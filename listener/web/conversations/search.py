@@ -251,8 +251,8 @@ def find(
     node = node_of(criteria)
     filters = scoped(request, user, criteria, limit=per_page)
     with web_state(request).engine.connect() as conn:
-        total = queries.total(conn, node, filters, exact=criteria.exact_total)
-        posts = queries.records(conn, queries.search_ids(conn, node, filters))
+        total, ids = queries.results(conn, node, filters, exact=criteria.exact_total)
+        posts = queries.records(conn, ids)
     audit(request, user, "search", criteria, page=criteria.page)
     return ConversationsOut(
         items=[post_out(p, node) for p in posts],
