@@ -379,8 +379,8 @@ def results(
     first = _matching(conn, node, clipped, POSTS.c.id, POSTS.c.created_at).limit(TOTAL_CAP + 1)
     matches = [(created_at, pk) for pk, created_at in conn.execute(first)]
     if len(matches) > TOTAL_CAP:
-        found = Total(count(conn, node, filters), True) if exact else Total(TOTAL_CAP, False)
-        return found, search_ids(conn, node, filters)
+        counted = count(conn, node, filters) if exact else TOTAL_CAP
+        return Total(counted, exact=exact), search_ids(conn, node, filters)
     matches.sort(reverse=True)  # newest first; the id breaks ties, as _newest() does
     ordered = [pk for _, pk in matches]
     if filters.sort == "oldest":
