@@ -102,9 +102,12 @@ ApiWriter = Annotated[Principal, Depends(api_write)]
 
 
 def departments(request: Request, user: Principal) -> list[weekly.Department]:
-    """The departments this user may see, in slug order."""
-    with web_state(request).engine.connect() as conn:
-        every = weekly.departments(conn)
+    """The departments this user may see, in slug order (read once per request)."""
+    every: list[weekly.Department] | None = getattr(request.state, "departments", None)
+    if every is None:
+        with web_state(request).engine.connect() as conn:
+            every = weekly.departments(conn)
+        request.state.departments = every
     return [d for d in every if user.sees(d.id)]
 
 
