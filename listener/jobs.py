@@ -34,7 +34,7 @@ from listener.store.db import BULK_ROWS, refresh_statistics, write_transaction
 from listener.store.departments import SyncReport
 
 if TYPE_CHECKING:
-    from listener.analysis.sentiment import ScoredBatch, ScoringPool
+    from listener.analysis.scoring_pool import ScoredBatch, ScoringPool
 
 
 def init_database(engine: sa.Engine) -> tuple[str | None, str]:
@@ -176,7 +176,8 @@ def score_sentiment(
 ) -> None:
     """Score every English post not yet scored by this version of the scorer (a new
     version rescores everything once), each distinct text once, in worker processes."""
-    from listener.analysis.sentiment import ScoringPool  # deferred: VADER's lexicon takes a moment
+    # deferred: VADER's lexicon takes a moment
+    from listener.analysis.scoring_pool import ScoringPool
 
     with ScoringPool(workers) as pool:
         _score_pending(engine, pool, report=report, on_batch=on_batch)
@@ -246,10 +247,7 @@ def _save_batch(
     engine: sa.Engine, batch: _Scoring, computed_before: Mapping[str, Score], report: AnalyzeReport
 ) -> dict[str, Score]:
     """Wait for the batch's new scores and store every post's; return the new scores."""
-    computed = {
-        text_hash: (s.compound, s.pos, s.neu, s.neg, s.label)
-        for text_hash, s in zip(batch.hashes, batch.scored.result(), strict=True)
-    }
+    computed = dict(zip(batch.hashes, batch.scored.figures(), strict=True))
     scores = {**computed_before, **batch.known, **computed}
     with write_transaction(engine) as conn:
         writes.save_scores(conn, _score_rows(batch.posts, scores))
