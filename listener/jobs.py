@@ -6,7 +6,7 @@ from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -29,7 +29,6 @@ from listener.pages import (
 from listener.prefetch import prepared_pages
 from listener.store import departments as store_departments
 from listener.store import scores as store_scores
-from listener.store import writes
 from listener.store.db import BULK_ROWS, refresh_statistics, write_transaction
 from listener.store.departments import SyncReport
 
@@ -249,8 +248,11 @@ def _save_batch(
     """Wait for the batch's new scores and store every post's; return the new scores."""
     computed = dict(zip(batch.hashes, batch.scored.figures(), strict=True))
     scores = {**computed_before, **batch.known, **computed}
+    from listener.analysis.sentiment import SCORER_VERSION
+
+    rows = [(post.id, *scores[post.text_hash], post.text_hash) for post in batch.posts]
     with write_transaction(engine) as conn:
-        writes.save_scores(conn, _score_rows(batch.posts, scores))
+        store_scores.save_scores(conn, rows, version=SCORER_VERSION, scored_at=utcnow())
     report.scored += len(batch.posts)
     report.computed += len(computed)
     report.reused += len(batch.posts) - len(computed)
@@ -285,31 +287,6 @@ def detect_languages(
         after_id = batch[-1].id
         if on_batch is not None:
             on_batch(report)
-
-
-def _score_rows(
-    batch: list[store_scores.Pending], scores: Mapping[str, Score]
-) -> list[dict[str, Any]]:
-    from listener.analysis.sentiment import SCORER_VERSION
-
-    now = utcnow()
-    rows = []
-    for post in batch:
-        compound, pos, neu, neg, label = scores[post.text_hash]
-        rows.append(
-            {
-                "post_id": post.id,
-                "compound": compound,
-                "pos": pos,
-                "neu": neu,
-                "neg": neg,
-                "label": label,
-                "text_hash": post.text_hash,
-                "scorer_version": SCORER_VERSION,
-                "scored_at": now,
-            }
-        )
-    return rows
 
 
 def _texts_to_score(

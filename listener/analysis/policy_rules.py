@@ -122,9 +122,10 @@ def quoted_positions(raw: Sequence[str]) -> set[int]:
     """Indices of tokens inside quotation marks, the marks' own tokens included."""
     quoted: set[int] = set()
     free_from = 0  # the first token not inside a quotation already found
-    for i, token in enumerate(raw):
-        if i < free_from or token[0] not in _OPENERS:
+    for i in [i for i, token in enumerate(raw) if token[0] in _OPENERS]:
+        if i < free_from:
             continue
+        token = raw[i]
         opening = _OPENING_QUOTE.match(token)
         close = _closing_index(raw, i, opening.group(1)) if opening else None
         if close is not None:

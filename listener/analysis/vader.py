@@ -41,19 +41,22 @@ class Words:
     """One text as VADER's rules read it, split and lowercased once."""
 
     raw: list[str]  # whitespace tokens
-    stripped: list[str]  # the same less leading and trailing punctuation
     words: list[str]  # VADER's words_and_emoticons: tokens less surrounding punctuation
     lowers: list[str]  # the same, lowercased
+    short: list[int]  # tokens of two characters or fewer once stripped, which VADER keeps whole
     spans: list[range]  # sentences, as token ranges
 
     @classmethod
     def of(cls, text: str) -> Words:
         """Split `text` as VADER's SentiText does, and find its sentences."""
         raw = text.split()
-        stripped = list(map(str.strip, raw, itertools.repeat(_PUNCTUATION)))
-        # A token of two characters or fewer once stripped stays whole (":)" is an emoticon).
-        words = [s if len(s) > 2 else t for t, s in zip(raw, stripped, strict=True)]
-        return cls(raw, stripped, words, list(map(str.lower, words)), sentence_spans(raw))
+        words = list(map(str.strip, raw, itertools.repeat(_PUNCTUATION)))
+        # A token of two characters or fewer once stripped stays whole (":)" is an
+        # emoticon). Few are: they are put back one by one.
+        short = [i for i, length in enumerate(map(len, words)) if length <= 2]
+        for i in short:
+            words[i] = raw[i]
+        return cls(raw, words, list(map(str.lower, words)), short, sentence_spans(raw))
 
     def is_cap_diff(self) -> bool:
         """VADER's allcap_differential: some words, but not all, are in capitals."""
@@ -224,10 +227,11 @@ class PolicyVader(FixedVader):
         """Word valences after the policy-talk rules."""
         # VADER keeps punctuation on words of two letters or fewer ("it.", "I,"),
         # which would hide them from the rules' word lists and phrases.
-        plain = [
-            lower if len(stripped) > 2 else (stripped or raw).lower()
-            for raw, stripped, lower in zip(words.raw, words.stripped, words.lowers, strict=True)
-        ]
+        plain = list(words.lowers)
+        for i in words.short:
+            stripped = words.raw[i].strip(_PUNCTUATION)
+            if stripped:
+                plain[i] = stripped.lower()
         return apply_policy_rules(Tokens(words.raw, plain, words.spans), valences)
 
 
