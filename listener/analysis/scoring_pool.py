@@ -6,16 +6,15 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from listener.analysis.sentiment import SentimentScore, SentimentScorer, default_scorer
+from listener.analysis.sentiment import Figures, SentimentScore, SentimentScorer, default_scorer
 
 # Below this many distinct texts, starting worker processes costs more than it saves.
 PARALLEL_MIN_TEXTS = 2_000
 # Parts of a batch per worker: a worker that finishes early takes another.
 PARTS_PER_WORKER = 2
 
-# What crosses between processes: plain tuples pickle far smaller and faster
-# than SentimentScore objects.
-Figures = tuple[float, float, float, float, str]  # compound, pos, neu, neg, label
+# What crosses between processes is Figures: plain tuples pickle far smaller
+# and faster than SentimentScore objects.
 
 
 def score_texts(texts: Sequence[str], *, workers: int | None = None) -> list[SentimentScore]:
@@ -106,8 +105,4 @@ def _score_part(texts: list[str]) -> list[Figures]:
 
 def _score_all(scorer: SentimentScorer, texts: list[str]) -> list[Figures]:
     """Each text's figures, in order."""
-    figures: list[Figures] = []
-    for text in texts:
-        s = scorer.score(text)
-        figures.append((s.compound, s.pos, s.neu, s.neg, s.label))
-    return figures
+    return list(map(scorer.figures, texts))

@@ -53,6 +53,9 @@ _TYPOGRAPHIC = str.maketrans(
 _TYPOGRAPHIC_MARKS = tuple((chr(mark), str(plain)) for mark, plain in _TYPOGRAPHIC.items())
 
 
+Figures = tuple[float, float, float, float, str]  # compound, pos, neu, neg, label
+
+
 @dataclass(frozen=True)
 class SentimentScore:
     """VADER's four figures for one text, plus the label the compound implies."""
@@ -270,10 +273,18 @@ class SentimentScorer:
 
     def score(self, text: str) -> SentimentScore:
         """Score one text; texts over CHUNK_CHARS are scored by chunk and averaged."""
+        return SentimentScore(*self.figures(text))
+
+    def figures(self, text: str) -> Figures:
+        """score(text) as a plain tuple, (compound, pos, neu, neg, label): quicker to
+        build, and to pass between processes."""
         chunks = split_into_chunks(prepare_text(text))
-        if len(chunks) == 1:
-            return self._score_chunk(chunks[0])
-        return _combine([(len(chunk), self._score_chunk(chunk)) for chunk in chunks])
+        if len(chunks) > 1:
+            s = _combine([(len(chunk), self._score_chunk(chunk)) for chunk in chunks])
+            return s.compound, s.pos, s.neu, s.neg, s.label
+        scores = self._vader.polarity_scores(chunks[0])
+        compound = scores["compound"]
+        return compound, scores["pos"], scores["neu"], scores["neg"], label_for(compound)
 
     def _score_chunk(self, chunk: str) -> SentimentScore:
         """VADER's scores for text already prepared and short enough."""

@@ -16,7 +16,7 @@ import itertools
 import math
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
@@ -36,8 +36,7 @@ _STOPS = (".", "!", "?")
 _CLOSERS = "\"')]"
 
 
-@dataclass(frozen=True)
-class Words:
+class Words(NamedTuple):
     """One text as VADER's rules read it, split and lowercased once."""
 
     raw: list[str]  # whitespace tokens
@@ -155,8 +154,7 @@ def _index(items: list[str], item: str, start: int) -> int:
         return -1
 
 
-@dataclass(frozen=True)
-class _Rules:
+class _Rules(NamedTuple):
     """VADER 3.3.2's sentiment_valence for one text, for a word at an index."""
 
     lexicon: dict[str, float]

@@ -139,20 +139,35 @@ def known_scores(
     # score written, most of the cost of writing them.
     found: dict[str, tuple[float, float, float, float, str]] = {}
     wanted = sorted(set(hashes))
-    sql = _driver_sql(conn, _KNOWN_SQL)
+    if not wanted:
+        return found
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql(_KNOWN_POSTGRES, (wanted, version))
+        return {text_hash: tuple(score) for text_hash, *score in rows}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         chunk += chunk[-1:] * (_CHUNK - len(chunk))  # one statement text for every chunk
-        for text_hash, *score in conn.exec_driver_sql(sql, (*chunk, version)):
+        for text_hash, *score in conn.exec_driver_sql(_KNOWN_SQLITE, (*chunk, version)):
             found.setdefault(text_hash, tuple(score))
     return found
 
 
 _CHUNK = 500
-_KNOWN_SQL = (
+_KNOWN_SQLITE = (
     "SELECT p.text_hash, s.compound, s.pos, s.neu, s.neg, s.label FROM posts p"
     " JOIN sentiment_scores s ON s.post_id = p.id AND s.text_hash = p.text_hash"
     f" WHERE p.text_hash IN ({', '.join('?' for _ in range(_CHUNK))}) AND s.scorer_version = ?"
+)
+# One probe of the posts' text_hash index per hash, stopping at the first post
+# with a current score: as a plain join, PostgreSQL's plan could scan the scores
+# (and psycopg keeps a prepared plan made when they were few).
+_KNOWN_POSTGRES = (
+    "SELECT h.text_hash, k.compound, k.pos, k.neu, k.neg, k.label"
+    " FROM unnest(%s::text[]) AS h(text_hash) CROSS JOIN LATERAL"
+    " (SELECT s.compound, s.pos, s.neu, s.neg, s.label FROM posts p"
+    " JOIN sentiment_scores s ON s.post_id = p.id"
+    " WHERE p.text_hash = h.text_hash AND s.text_hash = h.text_hash"
+    " AND s.scorer_version = %s LIMIT 1) k"
 )
 
 
