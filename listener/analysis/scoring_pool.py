@@ -53,6 +53,8 @@ class ScoringPool:
         if self._pool is None and not parallel:
             return ScoredBatch(texts, distinct, [_score_all(default_scorer(), distinct)])
         if self._pool is None:
+            # Built here once, a forked worker inherits it rather than building its own.
+            default_scorer()
             self._pool = ProcessPoolExecutor(max_workers=self._processes, initializer=_init_worker)
         size = max(1, -(-len(distinct) // (self._processes * PARTS_PER_WORKER)))
         parts = [distinct[i : i + size] for i in range(0, len(distinct), size)]
@@ -85,15 +87,15 @@ class ScoredBatch:
         return [SentimentScore(*figures) for figures in self.figures()]
 
 
-# Each worker process builds its own scorer once, in the pool initializer,
-# rather than unpickling one with every task.
+# Each worker process takes its scorer once, in the pool initializer, rather
+# than unpickling one with every task.
 _worker_scorer: SentimentScorer | None = None
 
 
 def _init_worker() -> None:
-    """Pool initializer: build this worker's scorer."""
+    """Pool initializer: this worker's scorer (forked with the parent's, else built)."""
     global _worker_scorer
-    _worker_scorer = SentimentScorer()
+    _worker_scorer = default_scorer()
 
 
 def _score_part(texts: list[str]) -> list[Figures]:

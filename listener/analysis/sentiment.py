@@ -270,6 +270,7 @@ class SentimentScorer:
         self._vader = PolicyVader() if policy_lexicon else FixedVader()
         if policy_lexicon:
             apply_lexicon(self._vader.lexicon, shipped_policy_lexicon())
+        _emoji_marks()  # now, not with the first emoji: a forked worker inherits it
 
     def score(self, text: str) -> SentimentScore:
         """Score one text; texts over CHUNK_CHARS are scored by chunk and averaged."""

@@ -36,11 +36,15 @@ def _scorable() -> sa.ColumnElement[bool]:
 def pending(conn: sa.Connection, *, after_id: int, limit: int, version: str) -> list[Pending]:
     """Up to `limit` posts in a language VADER reads, by id after `after_id`, that have no
     score, a score of an older text, or a score from another scorer version."""
-    # Read at the driver level: SQLAlchemy's rows cost more than the query for
-    # the 10,000 posts of a batch. The statement's text never changes, so both
-    # engines keep it prepared.
-    sql = _driver_sql(conn, _PENDING_SQL)
-    rows = conn.exec_driver_sql(sql, (version, after_id, *SCORED_LANGS, limit)).fetchall()
+    # Read with the driver's own cursor: SQLAlchemy's result rows cost more than
+    # the query for the 10,000 posts of a batch. The statement's text never
+    # changes, so both engines keep it prepared.
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(_driver_sql(conn, _PENDING_SQL), (version, after_id, *SCORED_LANGS, limit))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     return [
         Pending(pk, text_hash, kind, readable_text(platform, text))
         for pk, text_hash, kind, text, platform in rows
