@@ -229,12 +229,14 @@ def _next_batch(
     """
     from listener.analysis.sentiment import SCORER_VERSION as version
 
+    scoring = set(in_flight.hashes if in_flight else ())  # not stored yet: not looked up
     with engine.connect() as conn:
         posts = store_scores.pending(conn, after_id=after_id, limit=ANALYZE_BATCH, version=version)
         if not posts:
             return None
-        known = store_scores.known_scores(conn, (p.text_hash for p in posts), version=version)
-        skip = known.keys() | (in_flight.hashes if in_flight else ())
+        hashes = {p.text_hash for p in posts} - scoring
+        known = store_scores.known_scores(conn, hashes, version=version)
+        skip = known.keys() | scoring
         originals = store_scores.texts_for(
             conn, {p.text_hash for p in posts if p.kind == "repost"} - skip
         )

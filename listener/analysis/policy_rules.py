@@ -258,7 +258,7 @@ def reads_as_guidance(tokens: Tokens, valences: Sequence[float]) -> bool:
     return (
         not _speaker_in_view(tokens)
         and _has_no_stance(tokens)
-        and all(abs(v) < GUIDANCE_MAX_VALENCE for v in valences)
+        and max(map(abs, valences), default=0.0) < GUIDANCE_MAX_VALENCE
         and _GUIDANCE.search(tokens.unquoted_text) is not None
     )
 

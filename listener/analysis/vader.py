@@ -32,6 +32,11 @@ from listener.analysis.policy_rules import Tokens, apply_policy_rules
 
 _PUNCTUATION = string.punctuation
 _NEGATIONS = frozenset(NEGATE)
+# Every word of VADER's special cases and of its boosters of more than one word:
+# _special_idioms_check looks for nothing else.
+_IDIOM_WORDS = frozenset(
+    word for phrase in [*SPECIAL_CASES, *BOOSTER_DICT] if " " in phrase for word in phrase.split()
+)
 _STOPS = (".", "!", "?")
 _CLOSERS = "\"')]"
 
@@ -92,7 +97,8 @@ class FixedVader(SentimentIntensityAnalyzer):
         starts = [span.start for span in words.spans]
         for word in found:
             i = -1
-            while (i := _index(lowers, word, i + 1)) >= 0:
+            for _ in range(lowers.count(word)):
+                i = lowers.index(word, i + 1)
                 span = words.spans[bisect.bisect_right(starts, i) - 1]
                 if not (word == "kind" and i + 1 < span.stop and lowers[i + 1] == "of"):
                     valences[i] = rules.valence(i, span.start, span.stop)
@@ -146,14 +152,6 @@ class FixedVader(SentimentIntensityAnalyzer):
         return valence
 
 
-def _index(items: list[str], item: str, start: int) -> int:
-    """items.index(item, start), or -1."""
-    try:
-        return items.index(item, start)
-    except ValueError:
-        return -1
-
-
 class _Rules(NamedTuple):
     """VADER 3.3.2's sentiment_valence for one text, for a word at an index."""
 
@@ -187,7 +185,9 @@ class _Rules(NamedTuple):
                 s = s * 0.9
             valence = valence + s
             valence = FixedVader._negation_check(valence, lowers, start_i, i)
-            if start_i == 2:
+            # The idioms' check can only change a valence if a word near this one is
+            # in an idiom; most are not, and building its n-grams is slow.
+            if start_i == 2 and not _IDIOM_WORDS.isdisjoint(lowers[i - 3 : min(i + 3, stop)]):
                 sentence = lowers[start:stop]
                 valence = FixedVader._special_idioms_check(valence, sentence, i - start)
         return self._least(valence, i, start)
