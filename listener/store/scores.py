@@ -41,7 +41,8 @@ def pending(conn: sa.Connection, *, after_id: int, limit: int, version: str) -> 
     # changes, so both engines keep it prepared.
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(_driver_sql(conn, _PENDING_SQL), (version, after_id, *SCORED_LANGS, limit))
+        params = (after_id, version, after_id, *SCORED_LANGS, limit)
+        cursor.execute(_driver_sql(conn, _PENDING_SQL), params)
         rows = cursor.fetchall()
     finally:
         cursor.close()
@@ -53,7 +54,9 @@ def pending(conn: sa.Connection, *, after_id: int, limit: int, version: str) -> 
 
 _PENDING_SQL = (
     "SELECT p.id, p.text_hash, p.kind, p.text, p.platform FROM posts p"
-    " LEFT JOIN sentiment_scores s ON s.post_id = p.id"
+    # s.post_id > ? changes no row, but keeps PostgreSQL's merge join from reading
+    # every score below the batch, for every batch.
+    " LEFT JOIN sentiment_scores s ON s.post_id = p.id AND s.post_id > ?"
     " WHERE (s.post_id IS NULL OR s.text_hash <> p.text_hash OR s.scorer_version <> ?)"
     f" AND p.id > ? AND (p.lang IS NULL OR p.lang IN ({', '.join('?' for _ in SCORED_LANGS)}))"
     " ORDER BY p.id LIMIT ?"
