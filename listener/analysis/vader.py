@@ -93,7 +93,7 @@ class FixedVader(SentimentIntensityAnalyzer):
         found.difference_update(BOOSTER_DICT)
         if not found:
             return valences
-        rules = _Rules(lexicon, words, words.is_cap_diff())
+        rules = _Rules(lexicon, words)
         starts = [span.start for span in words.spans]
         for word in found:
             i = -1
@@ -152,12 +152,22 @@ class FixedVader(SentimentIntensityAnalyzer):
         return valence
 
 
-class _Rules(NamedTuple):
+class _Rules:
     """VADER 3.3.2's sentiment_valence for one text, for a word at an index."""
 
-    lexicon: dict[str, float]
-    words: Words
-    is_cap_diff: bool
+    __slots__ = ("_cap_diff", "lexicon", "words")
+
+    def __init__(self, lexicon: dict[str, float], words: Words) -> None:
+        self.lexicon, self.words = lexicon, words
+        self._cap_diff: bool | None = None
+
+    def _shouted(self, k: int) -> bool:
+        """VADER's `word.isupper() and is_cap_diff` for word `k`; the second, only if asked."""
+        if not self.words.words[k].isupper():
+            return False
+        if self._cap_diff is None:
+            self._cap_diff = self.words.is_cap_diff()
+        return self._cap_diff
 
     def valence(self, i: int, start: int, stop: int) -> float:
         """The valence of lexicon word `i` of the sentence `start`..`stop`, as VADER gives it."""
@@ -172,7 +182,7 @@ class _Rules(NamedTuple):
             or (i > start + 2 and lowers[i - 3] == "no" and lowers[i - 1] in ("or", "nor"))
         ):
             valence = lexicon[lower] * N_SCALAR
-        if self.is_cap_diff and self.words.words[i].isupper():
+        if self._shouted(i):
             valence = valence + C_INCR if valence > 0 else valence - C_INCR
         for start_i in range(3):
             k = i - (start_i + 1)
@@ -199,7 +209,7 @@ class _Rules(NamedTuple):
             return 0.0
         if valence < 0:
             scalar *= -1
-        if self.is_cap_diff and self.words.words[k].isupper():
+        if self._shouted(k):
             scalar = scalar + C_INCR if valence > 0 else scalar - C_INCR
         return scalar
 
