@@ -6,7 +6,7 @@ from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -29,12 +29,11 @@ from listener.pages import (
 from listener.prefetch import prepared_pages
 from listener.store import departments as store_departments
 from listener.store import scores as store_scores
-from listener.store import writes
 from listener.store.db import BULK_ROWS, refresh_statistics, write_transaction
 from listener.store.departments import SyncReport
 
 if TYPE_CHECKING:
-    from listener.analysis.sentiment import ScoredBatch, ScoringPool
+    from listener.analysis.scoring_pool import ScoredBatch, ScoringPool
 
 
 def init_database(engine: sa.Engine) -> tuple[str | None, str]:
@@ -176,7 +175,8 @@ def score_sentiment(
 ) -> None:
     """Score every English post not yet scored by this version of the scorer (a new
     version rescores everything once), each distinct text once, in worker processes."""
-    from listener.analysis.sentiment import ScoringPool  # deferred: VADER's lexicon takes a moment
+    # deferred: VADER's lexicon takes a moment
+    from listener.analysis.scoring_pool import ScoringPool
 
     with ScoringPool(workers) as pool:
         _score_pending(engine, pool, report=report, on_batch=on_batch)
@@ -229,12 +229,14 @@ def _next_batch(
     """
     from listener.analysis.sentiment import SCORER_VERSION as version
 
+    scoring = set(in_flight.hashes if in_flight else ())  # not stored yet: not looked up
     with engine.connect() as conn:
         posts = store_scores.pending(conn, after_id=after_id, limit=ANALYZE_BATCH, version=version)
         if not posts:
             return None
-        known = store_scores.known_scores(conn, (p.text_hash for p in posts), version=version)
-        skip = known.keys() | (in_flight.hashes if in_flight else ())
+        hashes = {p.text_hash for p in posts} - scoring
+        known = store_scores.known_scores(conn, hashes, version=version)
+        skip = known.keys() | scoring
         originals = store_scores.texts_for(
             conn, {p.text_hash for p in posts if p.kind == "repost"} - skip
         )
@@ -246,13 +248,13 @@ def _save_batch(
     engine: sa.Engine, batch: _Scoring, computed_before: Mapping[str, Score], report: AnalyzeReport
 ) -> dict[str, Score]:
     """Wait for the batch's new scores and store every post's; return the new scores."""
-    computed = {
-        text_hash: (s.compound, s.pos, s.neu, s.neg, s.label)
-        for text_hash, s in zip(batch.hashes, batch.scored.result(), strict=True)
-    }
+    computed = dict(zip(batch.hashes, batch.scored.figures(), strict=True))
     scores = {**computed_before, **batch.known, **computed}
+    from listener.analysis.sentiment import SCORER_VERSION
+
+    rows = [(post.id, *scores[post.text_hash], post.text_hash) for post in batch.posts]
     with write_transaction(engine) as conn:
-        writes.save_scores(conn, _score_rows(batch.posts, scores))
+        store_scores.save_scores(conn, rows, version=SCORER_VERSION, scored_at=utcnow())
     report.scored += len(batch.posts)
     report.computed += len(computed)
     report.reused += len(batch.posts) - len(computed)
@@ -287,31 +289,6 @@ def detect_languages(
         after_id = batch[-1].id
         if on_batch is not None:
             on_batch(report)
-
-
-def _score_rows(
-    batch: list[store_scores.Pending], scores: Mapping[str, Score]
-) -> list[dict[str, Any]]:
-    from listener.analysis.sentiment import SCORER_VERSION
-
-    now = utcnow()
-    rows = []
-    for post in batch:
-        compound, pos, neu, neg, label = scores[post.text_hash]
-        rows.append(
-            {
-                "post_id": post.id,
-                "compound": compound,
-                "pos": pos,
-                "neu": neu,
-                "neg": neg,
-                "label": label,
-                "text_hash": post.text_hash,
-                "scorer_version": SCORER_VERSION,
-                "scored_at": now,
-            }
-        )
-    return rows
 
 
 def _texts_to_score(

@@ -204,7 +204,7 @@ class SentimentScore(SQLModel, table=True):
     neu: float
     neg: float
     label: str = Field(max_length=16, index=True)
-    text_hash: str = Field(max_length=64, index=True)  # of the text scored: stale if it differs
+    text_hash: str = Field(max_length=64)  # of the text scored: stale if it differs (unindexed)
     scorer_version: str = Field(max_length=32)
     scored_at: datetime = _ts()
 

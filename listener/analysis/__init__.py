@@ -1,5 +1,6 @@
 """Analysis of collected posts: sentiment scoring (and, later, topics)."""
 
+from listener.analysis.scoring_pool import score_texts
 from listener.analysis.sentiment import (
     NEGATIVE_THRESHOLD,
     POSITIVE_THRESHOLD,
@@ -8,7 +9,6 @@ from listener.analysis.sentiment import (
     SentimentScorer,
     label_for,
     plain_vader_score,
-    score_texts,
 )
 
 __all__ = [

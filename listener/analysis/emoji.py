@@ -10,6 +10,7 @@ itself, longest sequence first, over VADER's own emoji table.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -17,6 +18,7 @@ from importlib import resources
 _VARIATION_SELECTORS = frozenset("\ufe0e\ufe0f")
 _SKIN_TONES = frozenset(chr(cp) for cp in range(0x1F3FB, 0x1F400))
 _ZERO_WIDTH_JOINER = "\u200d"
+_NO_SELECTORS = dict.fromkeys(map(ord, _VARIATION_SELECTORS))
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class EmojiTable:
     bases: frozenset[str]  # single characters with their own entry: what a skin tone may follow
     first_chars: frozenset[str]
     longest: int
+    # Finds, at C speed, the next character a sequence may start with (or a joiner).
+    candidates: re.Pattern[str]
 
 
 def load_vader_emoji_lexicon() -> dict[str, str]:
@@ -47,6 +51,10 @@ def _strip_selectors(text: str) -> str:
 
 def normalise_emoji(text: str, *, bases: frozenset[str]) -> str:
     """Drop variation selectors, and skin tones that follow a base character in `bases`."""
+    if not _VARIATION_SELECTORS.isdisjoint(text):
+        text = text.translate(_NO_SELECTORS)
+    if _SKIN_TONES.isdisjoint(text):
+        return text
     kept: list[str] = []
     for char in text:
         if char in _VARIATION_SELECTORS:
@@ -69,11 +77,18 @@ def build_table(lexicon: Mapping[str, str]) -> EmojiTable:
         key = normalise_emoji(raw, bases=bases)
         if key:
             descriptions.setdefault(key, lexicon[raw])
+    first_chars = frozenset(key[0] for key in descriptions)
+    # A class of ~1,500 scattered characters makes re's search crawl: instead,
+    # the few ASCII ones and any non-ASCII character, checked against first_chars.
+    marks = re.escape("".join(sorted(c for c in first_chars if c.isascii())))
+    if not all(c.isascii() for c in first_chars | {_ZERO_WIDTH_JOINER}):
+        marks += "\x80-\U0010ffff"
     return EmojiTable(
         descriptions=descriptions,
         bases=bases,
-        first_chars=frozenset(key[0] for key in descriptions),
+        first_chars=first_chars,
         longest=max(len(key) for key in descriptions),
+        candidates=re.compile(f"[{marks}]"),
     )
 
 
@@ -89,17 +104,21 @@ def spell_out_emoji(text: str, *, table: EmojiTable | None = None) -> str:
     text = normalise_emoji(text, bases=table.bases)
     out: list[str] = []
     i = 0
-    while i < len(text):
-        match = _longest_match(text, i, table) if text[i] in table.first_chars else None
+    # Characters no sequence starts with are copied as they are, a run at a time.
+    while (found := table.candidates.search(text, i)) is not None:
+        at = found.start()
+        out.append(text[i:at])
+        match = _longest_match(text, at, table) if text[at] in table.first_chars else None
         if match is None:
             # A joiner left over from a sequence VADER does not know would
             # otherwise glue two descriptions into one unknown word.
-            if text[i] != _ZERO_WIDTH_JOINER:
-                out.append(text[i])
-            i += 1
+            if text[at] != _ZERO_WIDTH_JOINER:
+                out.append(text[at])
+            i = at + 1
             continue
         out.append(f" {table.descriptions[match]} ")
-        i += len(match)
+        i = at + len(match)
+    out.append(text[i:])
     return "".join(out)
 
 

@@ -141,16 +141,31 @@ del _entry
 
 def find_phrases(words: Sequence[str]) -> list[tuple[int, Phrase]]:
     """Where each phrase starts in `words`, longest match first, matches not overlapping."""
+    firsts = _PHRASES_BY_FIRST.keys() & words
+    if not firsts:
+        return []  # most texts: no word can start a phrase
     found: list[tuple[int, Phrase]] = []
     free_from = 0  # the first word not inside a phrase already found
-    for i, word in enumerate(words):
-        if i < free_from or word not in _PHRASES_BY_FIRST:
+    for i in sorted(_positions(words, firsts)):
+        if i < free_from:
             continue
         match = _longest_phrase_at(words, i)
         if match is not None:
             found.append((i, match))
             free_from = i + len(match.words)
     return found
+
+
+def _positions(words: Sequence[str], wanted: set[str]) -> list[int]:
+    """The index of every word of `words` that is in `wanted`."""
+    positions: list[int] = []
+    for word in wanted:
+        i = words.index(word)
+        positions.append(i)
+        for _ in range(1, words.count(word)):
+            i = words.index(word, i + 1)
+            positions.append(i)
+    return positions
 
 
 def _longest_phrase_at(words: Sequence[str], i: int) -> Phrase | None:

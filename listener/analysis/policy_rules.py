@@ -18,47 +18,62 @@ one text's valences (one per whitespace token, as VADER reads them):
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from vaderSentiment.vaderSentiment import negated
 
 from listener.analysis.policy_phrases import Phrase, find_phrases
 
 
-@dataclass(frozen=True)
 class Tokens:
     """One text as the rules read it: whitespace tokens, the same as plain words, sentences."""
 
-    raw: Sequence[str]
-    words: Sequence[str]  # each token lowercased, leading and trailing punctuation stripped
-    spans: Sequence[range]
+    # Plain lazily filled slots rather than functools.cached_property, whose
+    # lock cost more than some of the rules: this runs for every text scored.
+    __slots__ = ("_phrases", "_quoted", "_text", "_words", "raw", "spans", "words")
 
-    @functools.cached_property
+    def __init__(self, raw: Sequence[str], words: Sequence[str], spans: Sequence[range]) -> None:
+        self.raw = raw
+        self.words = words  # each token lowercased, leading and trailing punctuation stripped
+        self.spans = spans
+        self._phrases: list[tuple[int, Phrase]] | None = None
+        self._quoted: frozenset[int] | None = None
+        self._text: str | None = None
+        self._words: frozenset[str] | None = None
+
+    @property
     def phrases(self) -> list[tuple[int, Phrase]]:
         """The phrases in the text, found once for every rule that asks."""
-        return find_phrases(self.words)
+        if self._phrases is None:
+            self._phrases = find_phrases(self.words)
+        return self._phrases
 
-    @functools.cached_property
+    @property
     def quoted(self) -> frozenset[int]:
         """Positions inside quotation marks, found once for every rule that asks."""
-        return frozenset(quoted_positions(self.raw))
+        if self._quoted is None:
+            self._quoted = frozenset(quoted_positions(self.raw))
+        return self._quoted
 
-    @functools.cached_property
+    @property
     def unquoted_text(self) -> str:
         """The text without its quotations, lowercased: quoted words are someone else's."""
-        if not self.quoted:
-            return " ".join(self.raw).lower()
-        return " ".join(t for i, t in enumerate(self.raw) if i not in self.quoted).lower()
+        if self._text is None:
+            quoted = self.quoted
+            raw = self.raw if not quoted else [t for i, t in enumerate(self.raw) if i not in quoted]
+            self._text = " ".join(raw).lower()
+        return self._text
 
-    @functools.cached_property
+    @property
     def unquoted_words(self) -> frozenset[str]:
         """The distinct words outside quotation marks."""
-        if not self.quoted:
-            return frozenset(self.words)
-        return frozenset(w for i, w in enumerate(self.words) if i not in self.quoted)
+        if self._words is None:
+            quoted, words = self.quoted, self.words
+            self._words = frozenset(
+                words if not quoted else [w for i, w in enumerate(words) if i not in quoted]
+            )
+        return self._words
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -107,9 +122,10 @@ def quoted_positions(raw: Sequence[str]) -> set[int]:
     """Indices of tokens inside quotation marks, the marks' own tokens included."""
     quoted: set[int] = set()
     free_from = 0  # the first token not inside a quotation already found
-    for i, token in enumerate(raw):
-        if i < free_from or token[0] not in _OPENERS:
+    for i in [i for i, token in enumerate(raw) if token[0] in _OPENERS]:
+        if i < free_from:
             continue
+        token = raw[i]
         opening = _OPENING_QUOTE.match(token)
         close = _closing_index(raw, i, opening.group(1)) if opening else None
         if close is not None:
@@ -242,7 +258,7 @@ def reads_as_guidance(tokens: Tokens, valences: Sequence[float]) -> bool:
     return (
         not _speaker_in_view(tokens)
         and _has_no_stance(tokens)
-        and all(abs(v) < GUIDANCE_MAX_VALENCE for v in valences)
+        and max(map(abs, valences), default=0.0) < GUIDANCE_MAX_VALENCE
         and _GUIDANCE.search(tokens.unquoted_text) is not None
     )
 

@@ -7,26 +7,15 @@ the policy-talk rules (in policy_rules.py).
 from __future__ import annotations
 
 import functools
-import itertools
-import os
 import re
-import string
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 
-from vaderSentiment.vaderSentiment import (
-    BOOSTER_DICT,
-    N_SCALAR,
-    NEGATE,
-    SPECIAL_CASES,
-    SentimentIntensityAnalyzer,
-    allcap_differential,
-)
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from listener.analysis import emoji
-from listener.analysis.policy_rules import Tokens, apply_policy_rules
+from listener.analysis.vader import FixedVader, PolicyVader
 
 # Bump whenever the lexicon, a phrase or any rule (here, in policy_rules.py or
 # in policy_phrases.py) changes: it is stored beside every score so old and
@@ -46,8 +35,6 @@ CHUNK_CHARS = 1_000
 # Beyond this many characters (after emoji are spelled out) a text is cut;
 # the first 20,000 characters of a post say what it is about.
 MAX_CHARS = 20_000
-# Below this many distinct texts, starting worker processes costs more than it saves.
-PARALLEL_MIN_TEXTS = 2_000
 
 # "#NHSCrisis" -> "NHS Crisis": campaign hashtags carry much of a post's tone,
 # and VADER sees a camel-case hashtag as one unknown word.
@@ -61,6 +48,12 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _TYPOGRAPHIC = str.maketrans(
     dict.fromkeys("\u2018\u2019\u201a\u201b", "'") | dict.fromkeys("\u201c\u201d\u201e", '"')
 )
+# The same, as one replace per mark a text holds: str.translate looks every
+# character up in a dict, several times slower on the texts that need it.
+_TYPOGRAPHIC_MARKS = tuple((chr(mark), str(plain)) for mark, plain in _TYPOGRAPHIC.items())
+
+
+Figures = tuple[float, float, float, float, str]  # compound, pos, neu, neg, label
 
 
 @dataclass(frozen=True)
@@ -96,190 +89,6 @@ def label_for(compound: float) -> str:
     if compound <= NEGATIVE_THRESHOLD:
         return NEGATIVE
     return NEUTRAL
-
-
-@dataclass(frozen=True)
-class _SentenceView:
-    """The two SentiText attributes VADER's word rules read, for one sentence."""
-
-    words_and_emoticons: list[str]
-    is_cap_diff: bool
-
-
-class FixedVader(SentimentIntensityAnalyzer):
-    """VADER whose word rules and contrastive "but" stay inside their own sentence."""
-
-    def polarity_scores(self, text: str) -> dict[str, float]:
-        """VADER 3.3.2's scoring loop, sentence by sentence, less its emoji pass."""
-        # prepare_text has already spelled emoji out, whole sequences at a time.
-        raw = text.split()
-        words = _words_and_emoticons(raw)
-        is_cap_diff = allcap_differential(words)
-        spans = sentence_spans(raw)
-        sentiments: list[float] = []
-        for span in spans:
-            # VADER's negation, "no" and booster rules look up to three words
-            # back, across full stops: in "Opened without fuss. Good result."
-            # it reads "without" as negating "Good".
-            view = _SentenceView(words[span.start : span.stop], is_cap_diff)
-            sentiments += self._sentence_valences(view)
-        sentiments = self._adjust(raw, spans, sentiments)
-        sentiments = rescale_for_but(words, sentiments, spans)
-        result: dict[str, float] = self.score_valence(sentiments, text)
-        return result
-
-    def _adjust(self, raw: list[str], spans: list[range], valences: list[float]) -> list[float]:
-        """Word valences after any rules beyond VADER's own; FixedVader has none."""
-        return valences
-
-    def _sentence_valences(self, view: _SentenceView) -> list[float]:
-        """Valence of each word of one sentence, by VADER's own word rules."""
-        words = view.words_and_emoticons
-        lexicon = self.lexicon
-        valences: list[float] = []
-        for i, item in enumerate(words):
-            lower = item.lower()
-            # Boosters and "kind of" carry no valence of their own (as in VADER);
-            # nor does a word outside the lexicon, for which VADER's
-            # sentiment_valence only appends 0 (skipped: most words, most of the cost).
-            if (
-                lower not in lexicon
-                or lower in BOOSTER_DICT
-                or (lower == "kind" and i + 1 < len(words) and words[i + 1].lower() == "of")
-            ):
-                valences.append(0)
-                continue
-            valences = self.sentiment_valence(0, view, item, i, valences)
-        return valences
-
-    # VADER's sentiment_valence calls these two for each lexicon word and the
-    # words before it; VADER's own lowercase the whole sentence on every call.
-    # These read the same words and give the same results.
-
-    @staticmethod
-    def _negation_check(
-        valence: float, words_and_emoticons: list[str], start_i: int, i: int
-    ) -> float:
-        """VADER 3.3.2's _negation_check, lowercasing only the words it looks at."""
-
-        def low(k: int) -> str:
-            return words_and_emoticons[k].lower()
-
-        if start_i == 0 and _negates(low(i - 1)):
-            valence = valence * N_SCALAR
-        if start_i == 1:
-            if low(i - 2) == "never" and low(i - 1) in ("so", "this"):
-                valence = valence * 1.25
-            elif low(i - 2) == "without" and low(i - 1) == "doubt":
-                pass
-            elif _negates(low(i - 2)):
-                valence = valence * N_SCALAR
-        if start_i == 2:
-            if (low(i - 3) == "never" and low(i - 2) in ("so", "this")) or low(i - 1) in (
-                "so",
-                "this",
-            ):
-                valence = valence * 1.25
-            elif low(i - 3) == "without" and "doubt" in (low(i - 2), low(i - 1)):
-                pass
-            elif _negates(low(i - 3)):
-                valence = valence * N_SCALAR
-        return valence
-
-    @staticmethod
-    def _special_idioms_check(valence: float, words_and_emoticons: list[str], i: int) -> float:
-        """VADER 3.3.2's _special_idioms_check, lowercasing only the words it looks at."""
-        words = words_and_emoticons
-        w3, w2, w1, w0 = (words[k].lower() for k in (i - 3, i - 2, i - 1, i))
-        threetwoone, threetwo, twoone = f"{w3} {w2} {w1}", f"{w3} {w2}", f"{w2} {w1}"
-        for seq in (f"{w1} {w0}", f"{w2} {w1} {w0}", twoone, threetwoone, threetwo):
-            if seq in SPECIAL_CASES:
-                valence = SPECIAL_CASES[seq]
-                break
-        if len(words) - 1 > i:
-            zeroone = f"{w0} {words[i + 1].lower()}"
-            if zeroone in SPECIAL_CASES:
-                valence = SPECIAL_CASES[zeroone]
-        if len(words) - 1 > i + 1:
-            zeroonetwo = f"{w0} {words[i + 1].lower()} {words[i + 2].lower()}"
-            if zeroonetwo in SPECIAL_CASES:
-                valence = SPECIAL_CASES[zeroonetwo]
-        # booster/dampener bi-grams such as "sort of" or "kind of"
-        for n_gram in (threetwoone, threetwo, twoone):
-            if n_gram in BOOSTER_DICT:
-                valence = valence + BOOSTER_DICT[n_gram]
-        return valence
-
-
-_NEGATIONS = frozenset(NEGATE)
-
-
-def _negates(word: str) -> bool:
-    """VADER's negated() for one lowercase word: a negation, or a word with "n't"."""
-    return word in _NEGATIONS or "n't" in word
-
-
-def _words_and_emoticons(tokens: list[str]) -> list[str]:
-    """VADER's SentiText words: each token less surrounding punctuation, unless that leaves
-    two characters or fewer (emoticons such as ":)" stay whole)."""
-    return [
-        token if len(stripped := token.strip(string.punctuation)) <= 2 else stripped
-        for token in tokens
-    ]
-
-
-class PolicyVader(FixedVader):
-    """FixedVader plus the policy-talk rules of policy_rules (phrases, quotes, sarcasm, news)."""
-
-    def _adjust(self, raw: list[str], spans: list[range], valences: list[float]) -> list[float]:
-        """Word valences after the policy-talk rules."""
-        # VADER keeps punctuation on words of two letters or fewer ("it.", "I,"),
-        # which would hide them from the rules' word lists and phrases.
-        plain = [word.strip(string.punctuation) or word for word in " ".join(raw).lower().split()]
-        tokens = Tokens(raw, plain, spans)
-        return apply_policy_rules(tokens, valences)
-
-
-def sentence_spans(tokens: Sequence[str]) -> list[range]:
-    """Token ranges of the sentences in `tokens` (a sentence ends at a token ending . ! or ?)."""
-    starts = [
-        i for i, token in enumerate(tokens[:-1], start=1) if token.rstrip("\"')]").endswith(_STOPS)
-    ]
-    bounds = [0, *starts, len(tokens)]
-    return [range(a, b) for a, b in itertools.pairwise(bounds) if b > a]
-
-
-_STOPS = (".", "!", "?")
-
-
-def rescale_for_but(
-    words: Sequence[str], sentiments: Sequence[float], spans: Sequence[range]
-) -> list[float]:
-    """In each sentence, halve sentiment before its last "but" and raise it by half after."""
-    # VADER 3.3.2 finds each value's position with list.index(value), so a
-    # value equal to an earlier, already rescaled one rescales the wrong word;
-    # and its first "but" in the whole text decides for every sentence.
-    rescaled = list(sentiments)
-    for scope in _but_scopes(words, spans):
-        buts = [i for i in scope if words[i].lower() == "but"]
-        if buts:
-            pivot = buts[-1]
-            for i in scope:
-                if i != pivot:
-                    rescaled[i] *= 0.5 if i < pivot else 1.5
-    return rescaled
-
-
-def _but_scopes(words: Sequence[str], spans: Sequence[range]) -> list[range]:
-    """Sentences, except that one opening with "But" joins the one before it."""
-    # "Good news. But the backlog..." contrasts with the sentence before it.
-    scopes: list[range] = []
-    for span in spans:
-        if scopes and words[span.start].lower() == "but":
-            scopes[-1] = range(scopes[-1].start, span.stop)
-        else:
-            scopes.append(span)
-    return scopes
 
 
 def parse_policy_lexicon(text: str, *, source: str) -> list[LexiconEntry]:
@@ -329,12 +138,20 @@ def prepare_text(text: str) -> str:
     text = _cut(text, MAX_CHARS)
     # The guards skip work that would change nothing: they halve the cost for most posts.
     if not text.isascii():
-        text = text.translate(_TYPOGRAPHIC)
+        text = _straighten_quotes(text)
     if "#" in text:
         text = _HASHTAG.sub(_split_hashtag, text)
     if "Great " in text:
         text = _GREAT_BRITAIN.sub("Great-", text)
     return _cut(_spell_out_emoji(text), MAX_CHARS)
+
+
+def _straighten_quotes(text: str) -> str:
+    """`text.translate(_TYPOGRAPHIC)`, faster."""
+    for mark, plain in _TYPOGRAPHIC_MARKS:
+        if mark in text:
+            text = text.replace(mark, plain)
+    return text
 
 
 def _spell_out_emoji(text: str) -> str:
@@ -453,13 +270,22 @@ class SentimentScorer:
         self._vader = PolicyVader() if policy_lexicon else FixedVader()
         if policy_lexicon:
             apply_lexicon(self._vader.lexicon, shipped_policy_lexicon())
+        _emoji_marks()  # now, not with the first emoji: a forked worker inherits it
 
     def score(self, text: str) -> SentimentScore:
         """Score one text; texts over CHUNK_CHARS are scored by chunk and averaged."""
+        return SentimentScore(*self.figures(text))
+
+    def figures(self, text: str) -> Figures:
+        """score(text) as a plain tuple, (compound, pos, neu, neg, label): quicker to
+        build, and to pass between processes."""
         chunks = split_into_chunks(prepare_text(text))
-        if len(chunks) == 1:
-            return self._score_chunk(chunks[0])
-        return _combine([(len(chunk), self._score_chunk(chunk)) for chunk in chunks])
+        if len(chunks) > 1:
+            s = _combine([(len(chunk), self._score_chunk(chunk)) for chunk in chunks])
+            return s.compound, s.pos, s.neu, s.neg, s.label
+        scores = self._vader.polarity_scores(chunks[0])
+        compound = scores["compound"]
+        return compound, scores["pos"], scores["neu"], scores["neg"], label_for(compound)
 
     def _score_chunk(self, chunk: str) -> SentimentScore:
         """VADER's scores for text already prepared and short enough."""
@@ -478,91 +304,6 @@ def plain_vader_score(text: str) -> SentimentScore:
 
 
 @functools.cache
-def _default_scorer() -> SentimentScorer:
-    """The scorer this process uses for score_texts, built on first use."""
+def default_scorer() -> SentimentScorer:
+    """The scorer this process uses when it scores texts itself, built on first use."""
     return SentimentScorer()
-
-
-# Each worker process builds its own scorer once, in the pool initializer,
-# rather than unpickling one with every task.
-_worker_scorer: SentimentScorer | None = None
-
-
-def _init_worker() -> None:
-    """Pool initializer: build this worker's scorer."""
-    global _worker_scorer
-    _worker_scorer = SentimentScorer()
-
-
-def score_texts(texts: Sequence[str], *, workers: int | None = None) -> list[SentimentScore]:
-    """Score texts in input order, each distinct text once; large batches use worker processes."""
-    with ScoringPool(workers) as pool:
-        return pool.submit(texts).result()
-
-
-class ScoringPool:
-    """Worker processes that score texts, started once and kept for many batches.
-
-    `submit` hands a batch to the workers and returns at once, so the caller
-    can read and write the database while they score. Workers start with the
-    first batch of PARALLEL_MIN_TEXTS distinct texts or more; until then, and
-    with one worker, texts are scored in this process.
-    """
-
-    def __init__(self, workers: int | None = None) -> None:
-        if workers is not None and workers < 1:
-            raise ValueError(f"workers must be at least 1, got {workers}")
-        self._processes = workers or os.cpu_count() or 1
-        self._pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> ScoringPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
-
-    def submit(self, texts: Sequence[str]) -> ScoredBatch:
-        """Start scoring `texts`; the returned batch's result() gives their scores in order."""
-        distinct = list(dict.fromkeys(texts))
-        parallel = self._processes > 1 and len(distinct) >= PARALLEL_MIN_TEXTS
-        if self._pool is None and not parallel:
-            scorer = _default_scorer()
-            return ScoredBatch(texts, distinct, [scorer.score(text) for text in distinct])
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self._processes, initializer=_init_worker)
-        # A few chunks per worker, so a worker that finishes early takes another.
-        size = max(1, len(distinct) // (self._processes * 4))
-        chunks = [distinct[i : i + size] for i in range(0, len(distinct), size)]
-        return ScoredBatch(texts, distinct, [self._pool.submit(_score_chunk, c) for c in chunks])
-
-
-class ScoredBatch:
-    """A batch handed to a ScoringPool: its scores, once the workers are done."""
-
-    def __init__(
-        self,
-        texts: Sequence[str],
-        distinct: list[str],
-        parts: list[SentimentScore] | list[Future[list[SentimentScore]]],
-    ) -> None:
-        self._texts, self._distinct, self._parts = texts, distinct, parts
-
-    def result(self) -> list[SentimentScore]:
-        """The scores in the order of the texts submitted (waits for the workers)."""
-        scores: list[SentimentScore] = []
-        for part in self._parts:
-            if isinstance(part, Future):
-                scores += part.result()
-            else:
-                scores.append(part)
-        by_text = dict(zip(self._distinct, scores, strict=True))
-        return [by_text[text] for text in self._texts]
-
-
-def _score_chunk(texts: list[str]) -> list[SentimentScore]:
-    """Score texts with this worker's scorer (built by _init_worker)."""
-    if _worker_scorer is None:
-        raise RuntimeError("worker scorer missing: _init_worker did not run")
-    return [_worker_scorer.score(text) for text in texts]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -18,9 +20,8 @@ SCORED_LANGS = ("en", "und", "zxx", "qme", "qht", "qam", "qct", "qst", "art")
 UNDETERMINED = "und"
 
 
-@dataclass(frozen=True)
-class Pending:
-    """A post with no score yet."""
+class Pending(NamedTuple):
+    """A post with no score yet (a named tuple: a batch reads ten thousand)."""
 
     id: int
     text_hash: str
@@ -35,25 +36,36 @@ def _scorable() -> sa.ColumnElement[bool]:
 def pending(conn: sa.Connection, *, after_id: int, limit: int, version: str) -> list[Pending]:
     """Up to `limit` posts in a language VADER reads, by id after `after_id`, that have no
     score, a score of an older text, or a score from another scorer version."""
-    query = (
-        sa.select(POSTS.c.id, POSTS.c.text_hash, POSTS.c.kind, POSTS.c.text, POSTS.c.platform)
-        .outerjoin(SCORES, SCORES.c.post_id == POSTS.c.id)
-        .where(
-            sa.or_(
-                SCORES.c.post_id.is_(None),
-                SCORES.c.text_hash != POSTS.c.text_hash,
-                SCORES.c.scorer_version != version,
-            ),
-            POSTS.c.id > after_id,
-            _scorable(),
-        )
-        .order_by(POSTS.c.id)
-        .limit(limit)
-    )
+    # Read with the driver's own cursor: SQLAlchemy's result rows cost more than
+    # the query for the 10,000 posts of a batch. The statement's text never
+    # changes, so both engines keep it prepared.
+    cursor = conn.connection.cursor()
+    try:
+        params = (after_id, version, after_id, *SCORED_LANGS, limit)
+        cursor.execute(_driver_sql(conn, _PENDING_SQL), params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     return [
         Pending(pk, text_hash, kind, readable_text(platform, text))
-        for pk, text_hash, kind, text, platform in conn.execute(query)
+        for pk, text_hash, kind, text, platform in rows
     ]
+
+
+_PENDING_SQL = (
+    "SELECT p.id, p.text_hash, p.kind, p.text, p.platform FROM posts p"
+    # s.post_id > ? changes no row, but keeps PostgreSQL's merge join from reading
+    # every score below the batch, for every batch.
+    " LEFT JOIN sentiment_scores s ON s.post_id = p.id AND s.post_id > ?"
+    " WHERE (s.post_id IS NULL OR s.text_hash <> p.text_hash OR s.scorer_version <> ?)"
+    f" AND p.id > ? AND (p.lang IS NULL OR p.lang IN ({', '.join('?' for _ in SCORED_LANGS)}))"
+    " ORDER BY p.id LIMIT ?"
+)
+
+
+def _driver_sql(conn: sa.Connection, sql: str) -> str:
+    """`sql`, written with ? placeholders, in the placeholder style of `conn`'s driver."""
+    return sql.replace("?", "%s") if conn.dialect.paramstyle in ("format", "pyformat") else sql
 
 
 def unscorable_by_language(conn: sa.Connection) -> dict[str, int]:
@@ -129,32 +141,94 @@ def known_scores(
 ) -> dict[str, tuple[float, float, float, float, str]]:
     """A stored score by scorer `version` for each text hash that has one
     (compound, pos, neu, neg, label): older versions' scores are never reused."""
+    # Found through the posts with each hash (posts.text_hash is indexed). The
+    # scores' own text_hash is not: its index cost a random insert for every
+    # score written, most of the cost of writing them.
     found: dict[str, tuple[float, float, float, float, str]] = {}
     wanted = sorted(set(hashes))
-    for start in range(0, len(wanted), 500):
-        query = sa.select(
-            SCORES.c.text_hash,
-            SCORES.c.compound,
-            SCORES.c.pos,
-            SCORES.c.neu,
-            SCORES.c.neg,
-            SCORES.c.label,
-        ).where(
-            SCORES.c.text_hash.in_(wanted[start : start + 500]), SCORES.c.scorer_version == version
-        )
-        for text_hash, *score in conn.execute(query):
+    if not wanted:
+        return found
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql(_KNOWN_POSTGRES, (wanted, version))
+        return {text_hash: tuple(score) for text_hash, *score in rows}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        chunk += chunk[-1:] * (_CHUNK - len(chunk))  # one statement text for every chunk
+        for text_hash, *score in conn.exec_driver_sql(_KNOWN_SQLITE, (*chunk, version)):
             found.setdefault(text_hash, tuple(score))
     return found
+
+
+_CHUNK = 500
+_KNOWN_SQLITE = (
+    "SELECT p.text_hash, s.compound, s.pos, s.neu, s.neg, s.label FROM posts p"
+    " JOIN sentiment_scores s ON s.post_id = p.id AND s.text_hash = p.text_hash"
+    f" WHERE p.text_hash IN ({', '.join('?' for _ in range(_CHUNK))}) AND s.scorer_version = ?"
+)
+# One probe of the posts' text_hash index per hash, stopping at the first post
+# with a current score: as a plain join, PostgreSQL's plan could scan the scores
+# (and psycopg keeps a prepared plan made when they were few).
+_KNOWN_POSTGRES = (
+    "SELECT h.text_hash, k.compound, k.pos, k.neu, k.neg, k.label"
+    " FROM unnest(%s::text[]) AS h(text_hash) CROSS JOIN LATERAL"
+    " (SELECT s.compound, s.pos, s.neu, s.neg, s.label FROM posts p"
+    " JOIN sentiment_scores s ON s.post_id = p.id"
+    " WHERE p.text_hash = h.text_hash AND s.text_hash = h.text_hash"
+    " AND s.scorer_version = %s LIMIT 1) k"
+)
 
 
 def texts_for(conn: sa.Connection, hashes: Iterable[str]) -> dict[str, str]:
     """For each hash, the text of a stored non-repost post with it (a repost's original)."""
     found: dict[str, str] = {}
     wanted = sorted(set(hashes))
-    for start in range(0, len(wanted), 500):
-        query = sa.select(POSTS.c.text_hash, POSTS.c.text, POSTS.c.platform).where(
-            POSTS.c.text_hash.in_(wanted[start : start + 500]), POSTS.c.kind != "repost"
-        )
-        for text_hash, text, platform in conn.execute(query):
+    sql = _driver_sql(conn, _TEXTS_SQL)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        chunk += chunk[-1:] * (_CHUNK - len(chunk))  # one statement text for every chunk
+        for text_hash, text, platform in conn.exec_driver_sql(sql, tuple(chunk)):
             found.setdefault(text_hash, readable_text(platform, text))
     return found
+
+
+_TEXTS_SQL = (
+    "SELECT text_hash, text, platform FROM posts"
+    f" WHERE text_hash IN ({', '.join('?' for _ in range(_CHUNK))}) AND kind <> 'repost'"
+)
+
+
+# One score row: post_id, compound, pos, neu, neg, label, text_hash.
+ScoreRow = tuple[int, float, float, float, float, str, str]
+
+
+def save_scores(
+    conn: sa.Connection, rows: Sequence[ScoreRow], *, version: str, scored_at: datetime
+) -> None:
+    """Store one score per post (ids distinct), replacing the post's stale score if any."""
+    if not rows:
+        return
+    # At the driver level, as store.bulk writes: the scorer version and time are
+    # the same for every row, so they are converted once, not once a row.
+    if conn.dialect.name == "postgresql":
+        arrays = tuple(list(column) for column in zip(*rows, strict=True))
+        conn.exec_driver_sql(_SAVE_POSTGRES, (version, scored_at, *arrays))
+        return
+    process = SCORES.c.scored_at.type._cached_bind_processor(conn.dialect)
+    stamp = process(scored_at) if process else scored_at
+    conn.exec_driver_sql(_SAVE_SQLITE, [(*row, version, stamp) for row in rows])
+
+
+_SCORE_COLUMNS = "post_id, compound, pos, neu, neg, label, text_hash, scorer_version, scored_at"
+_ON_CONFLICT = "ON CONFLICT (post_id) DO UPDATE SET " + ", ".join(
+    f"{c} = excluded.{c}" for c in _SCORE_COLUMNS.split(", ")[1:]
+)
+_SAVE_SQLITE = (
+    f"INSERT INTO sentiment_scores ({_SCORE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f" {_ON_CONFLICT}"
+)
+_SAVE_POSTGRES = (
+    f"INSERT INTO sentiment_scores ({_SCORE_COLUMNS})"
+    " SELECT u.*, %s::text, %s::timestamptz FROM unnest(%b::bigint[], %b::float8[],"
+    " %b::float8[], %b::float8[], %b::float8[], %b::text[], %b::text[])"
+    f" AS u {_ON_CONFLICT}"
+)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from listener import jobs
-from listener.analysis import sentiment
+from listener.analysis import scoring_pool, sentiment
 from listener.models import utcnow
 from listener.store import writes
 from listener.store.db import write_transaction
@@ -76,14 +76,14 @@ def test_workers_give_the_same_scores_from_one_pool(
     stored: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pools: list[object] = []
-    real_pool = sentiment.ProcessPoolExecutor
+    real_pool = scoring_pool.ProcessPoolExecutor
 
     def recording_pool(*args: Any, **kwargs: Any) -> Any:
         pools.append(kwargs.get("max_workers"))
         return real_pool(*args, **kwargs)
 
-    monkeypatch.setattr(sentiment, "ProcessPoolExecutor", recording_pool)
-    monkeypatch.setattr(sentiment, "PARALLEL_MIN_TEXTS", 1)  # even these tiny batches
+    monkeypatch.setattr(scoring_pool, "ProcessPoolExecutor", recording_pool)
+    monkeypatch.setattr(scoring_pool, "PARALLEL_MIN_TEXTS", 1)  # even these tiny batches
     report = jobs.analyze(stored, workers=2)
     assert (report.scored, report.computed) == (9, DISTINCT)
     assert pools == [2]  # started once for the whole pass, not once per batch

@@ -343,3 +343,20 @@ def test_a_new_scorer_version_rescores_everything_once(engine: sa.Engine) -> Non
         rows = conn.execute(sa.text("SELECT scorer_version, label FROM sentiment_scores")).all()
     assert {tuple(r) for r in rows} == {(SCORER_VERSION, "positive")}
     assert jobs.analyze(engine, workers=1).scored == 0
+
+
+def test_a_text_scored_in_an_earlier_pass_is_reused(engine: sa.Engine) -> None:
+    from listener.store.db import write_transaction
+
+    def add(native_id: str) -> None:
+        with write_transaction(engine) as conn:
+            writes.upsert_posts(conn, [make_post(native_id, "The NHS is brilliant")], now=utcnow())
+
+    add("1")
+    jobs.analyze(engine, workers=1)
+    add("2")
+    again = jobs.analyze(engine, workers=1)
+    assert (again.scored, again.computed, again.reused) == (1, 0, 1)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT compound, label FROM sentiment_scores")).all()
+    assert len(rows) == 2 and len(set(rows)) == 1

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, normalize
 
-from listener.analysis import policy_phrases, policy_rules, sentiment
+from listener.analysis import policy_phrases, policy_rules, scoring_pool, sentiment, vader
 from listener.analysis.emoji import spell_out_emoji
+from listener.analysis.scoring_pool import score_texts
 from listener.analysis.sentiment import (
     CHUNK_CHARS,
     MAX_CHARS,
@@ -27,7 +28,6 @@ from listener.analysis.sentiment import (
     label_for,
     parse_policy_lexicon,
     plain_vader_score,
-    score_texts,
     shipped_policy_lexicon,
 )
 
@@ -575,7 +575,7 @@ def _tokens(text: str) -> policy_rules.Tokens:
     """Tokens for a plain text, as PolicyVader builds them."""
     raw = text.split()
     words = [w.strip(string.punctuation).lower() or w for w in raw]
-    return policy_rules.Tokens(raw, words, sentiment.sentence_spans(raw))
+    return policy_rules.Tokens(raw, words, vader.sentence_spans(raw))
 
 
 GUIDANCE = "Junior doctors' strike: what you need to know. Keep attending appointments."
@@ -653,16 +653,16 @@ def test_large_batch_uses_worker_processes(
     ours: SentimentScorer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pools: list[object] = []
-    real_pool = sentiment.ProcessPoolExecutor
+    real_pool = scoring_pool.ProcessPoolExecutor
 
     def recording_pool(*args: Any, **kwargs: Any) -> Any:
         pools.append(kwargs.get("max_workers"))
         return real_pool(*args, **kwargs)
 
-    monkeypatch.setattr(sentiment, "ProcessPoolExecutor", recording_pool)
+    monkeypatch.setattr(scoring_pool, "ProcessPoolExecutor", recording_pool)
     texts = [
         f"Post {i}: the backlog is awful" if i % 3 else f"Post {i} is great"
-        for i in range(sentiment.PARALLEL_MIN_TEXTS)
+        for i in range(scoring_pool.PARALLEL_MIN_TEXTS)
     ]
     scores = score_texts(texts, workers=2)
     assert pools == [2]
@@ -673,7 +673,7 @@ def test_small_batch_stays_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_pool(*args: object, **kwargs: object) -> None:
         raise AssertionError("a small batch should not start worker processes")
 
-    monkeypatch.setattr(sentiment, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(scoring_pool, "ProcessPoolExecutor", no_pool)
     assert len(score_texts(["fine"] * 10, workers=None)) == 10
 
 
@@ -683,9 +683,9 @@ def test_workers_must_be_positive() -> None:
 
 
 def test_pool_scores_several_batches_in_order(ours: SentimentScorer) -> None:
-    first = [f"Post {i}: the backlog is awful" for i in range(sentiment.PARALLEL_MIN_TEXTS)]
+    first = [f"Post {i}: the backlog is awful" for i in range(scoring_pool.PARALLEL_MIN_TEXTS)]
     second = ["Great news", "Awful delays", "Great news"]
-    with sentiment.ScoringPool(2) as pool:
+    with scoring_pool.ScoringPool(2) as pool:
         batches = [pool.submit(first), pool.submit(second)]  # both in flight at once
         results = [batch.result() for batch in batches]
     assert results == [[ours.score(t) for t in first], [ours.score(t) for t in second]]
@@ -733,12 +733,13 @@ def test_vader_checks_read_as_vader_does(seed: int) -> None:
     rng = random.Random(seed)
     words = [rng.choice(RULE_WORDS) for _ in range(rng.randint(4, 9))]
     plain = SentimentIntensityAnalyzer
+    lowers = [word.lower() for word in words]  # listener lowercases each word once
     for i in range(3, len(words)):
         for start_i in range(3):
-            assert FixedVader._negation_check(1.5, words, start_i, i) == plain._negation_check(
+            assert FixedVader._negation_check(1.5, lowers, start_i, i) == plain._negation_check(
                 1.5, words, start_i, i
             )
-        assert FixedVader._special_idioms_check(0.7, words, i) == plain._special_idioms_check(
+        assert FixedVader._special_idioms_check(0.7, lowers, i) == plain._special_idioms_check(
             0.7, words, i
         )
 
@@ -760,3 +761,29 @@ def test_prepare_text_skips_only_steps_that_change_nothing(text: str) -> None:
     full = sentiment._HASHTAG.sub(sentiment._split_hashtag, full)
     full = sentiment._GREAT_BRITAIN.sub("Great-", full)
     assert sentiment.prepare_text(text) == sentiment._cut(spell_out_emoji(full), MAX_CHARS)
+
+
+# Boosters, dampeners, "least", "no ... or", capitals, punctuation, emoticons.
+EXTRA_WORDS = """very extremely kinda barely least at or nor NOT NEVER no No happy sad great
+GREAT terrible love hate nice, 'good' (bad) :) :( <3 lol""".split()  # noqa: SIM905 (a word list)
+
+
+@pytest.fixture(scope="module")
+def vader_pair() -> tuple[FixedVader, SentimentIntensityAnalyzer]:
+    return FixedVader(), SentimentIntensityAnalyzer()
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_word_rules_score_as_vader_does(
+    seed: int, vader_pair: tuple[FixedVader, SentimentIntensityAnalyzer]
+) -> None:
+    # Within one sentence and without "but", listener's fixes change nothing,
+    # so its re-implementation of VADER's word rules must give VADER's figures.
+    rng = random.Random(seed)
+    vocabulary = [w for w in RULE_WORDS if w.lower() != "but"] + EXTRA_WORDS
+    words = [rng.choice(vocabulary) for _ in range(rng.randint(1, 12))]
+    if rng.random() < 0.3:
+        words = [w.upper() for w in words]
+    text = " ".join(words) + rng.choice(["", ".", "!", "!!!", "?", "??", " !?"])
+    ours, vaders = vader_pair
+    assert ours.polarity_scores(text) == vaders.polarity_scores(text)
