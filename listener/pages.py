@@ -20,13 +20,13 @@ from listener.collectors.base import Page, PostItem, RejectedItem
 from listener.matching import WatchMatcher
 from listener.models import CollectionRun, utcnow
 from listener.store import departments as store_departments
-from listener.store import writes
+from listener.store import repeats, writes
 from listener.store.db import write_transaction
 
 
 @dataclass
 class PageTotals:
-    """Running totals over the pages stored by one run."""
+    """Running totals over the pages stored by one run, and the rows it wrote."""
 
     pages: int = 0
     new: int = 0
@@ -37,6 +37,8 @@ class PageTotals:
     watch_links: int = 0
     position: int = 0
     per_department: dict[str, int] = field(default_factory=dict)
+    # An unchanged copy of a row already written is not written again (store.repeats).
+    written: repeats.Written = field(default_factory=repeats.Written, repr=False, compare=False)
 
 
 class AuthorRef(NamedTuple):
@@ -172,7 +174,7 @@ def store_page(
     with write_transaction(engine) as conn:
         refs, suppressed = rights.screen(conn, page.refs)  # erased authors are never stored
         rows = page.rows.only({ref.key for ref in refs}) if suppressed else page.rows
-        result = writes.write_rows(conn, rows)
+        result = writes.write_rows(conn, rows, written=totals.written)
         departments, watches = linker.links(refs, result.ids, answers=origin.answers)
         writes.link_departments(conn, departments)
         writes.link_watches(conn, watches)
@@ -181,6 +183,7 @@ def store_page(
             writes.save_cursor(
                 conn, source=origin.source, key=origin.cursor_key, value=page.cursor, now=now
             )
+    repeats.remember(result.written)
     totals.pages += 1
     totals.new += result.new
     totals.seen += result.seen

@@ -24,7 +24,7 @@ from listener.models import (
     SentimentScore,
 )
 from listener.plaintext import readable_text
-from listener.store import bulk
+from listener.store import bulk, repeats
 from listener.store.db import dumps_json
 
 SEARCH_TEXT_LIMIT = 100_000  # characters of a post the index sees; the stored text is whole
@@ -61,6 +61,7 @@ class UpsertResult:
     ids: dict[tuple[str, str], int] = field(default_factory=dict)
     new: int = 0
     seen: int = 0
+    written: repeats.Pending = field(default_factory=list)  # to remember once committed
 
 
 def storable(row: dict[str, Any]) -> dict[str, Any]:
@@ -181,30 +182,33 @@ def upsert_posts(conn: sa.Connection, items: Sequence[PostItem], *, now: datetim
     return write_rows(conn, page_rows(items, now=now))
 
 
-def write_rows(conn: sa.Connection, rows: PageRows) -> UpsertResult:
-    """Upsert the authors, then the posts of `rows`; ids of the posts, how many were new."""
+def write_rows(
+    conn: sa.Connection, rows: PageRows, *, written: repeats.Written | None = None
+) -> UpsertResult:
+    """Upsert the authors, then the posts of `rows`; ids of the posts, how many were new.
+
+    Rows that `written` says this run has already stored unchanged are not written
+    again, only their ids looked up; `result.written` are those to remember once
+    the transaction has committed (repeats.remember).
+    """
     if not rows.posts:
         return UpsertResult()
-    author_ids, _ = bulk.upsert(
-        conn, AUTHORS, AUTHOR_COLUMNS, rows.authors, _AUTHOR_UPDATE, stamp=["updated_at"]
-    )
+    written = written or repeats.Written()
+    author_ids, _, author_prints = _AUTHORS.write(conn, rows.authors, written.authors)
     posts = [
         (*row, author_ids.get(author) if author else None)
         for row, author in zip(rows.posts, rows.author_keys, strict=True)
     ]
-    ids, new = bulk.upsert(
-        conn,
-        POSTS,
-        POST_COLUMNS,
-        posts,
-        _POST_UPDATE,
-        stamp=_POST_STAMP,
-        rules={"lang": _REFRESHED_LANG},
-    )
+    ids, new, post_prints = _POSTS.write(conn, posts, written.posts)
     if new and conn.dialect.name == "sqlite":
         # New rows take ids past every stored one: they hold the `new` largest ids.
         _index_for_search(conn, from_id=sorted(ids.values())[-new])
-    return UpsertResult(ids=ids, new=new, seen=len(posts) - new)
+    return UpsertResult(
+        ids=ids,
+        new=new,
+        seen=len(posts) - new,
+        written=[(written.authors, author_prints), (written.posts, post_prints)],
+    )
 
 
 def _index_for_search(conn: sa.Connection, *, from_id: int) -> None:
@@ -281,6 +285,8 @@ _REFRESHED_LANG = (
     "coalesce(excluded.lang, CASE WHEN {table}.text_hash = excluded.text_hash"
     " THEN {table}.lang END)"
 )
+_AUTHORS = repeats.Upsert(AUTHORS, AUTHOR_COLUMNS, _AUTHOR_UPDATE, stamp=("updated_at",))
+_POSTS = repeats.Upsert(POSTS, POST_COLUMNS, _POST_UPDATE, _POST_STAMP, {"lang": _REFRESHED_LANG})
 
 
 def link_departments(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> None:
