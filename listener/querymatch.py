@@ -77,11 +77,11 @@ def matches(node: Node, doc: MatchDoc) -> bool:
 def _has_run(doc: MatchDoc, forms: list[tuple[str, ...]]) -> bool:
     if any(doc.token_set.isdisjoint(alternatives) for alternatives in forms):
         return False
-    tokens, width = doc.tokens, len(forms)
-    return any(
-        all(tokens[start + k] in forms[k] for k in range(width))
-        for start in range(len(tokens) - width + 1)
-    )
+    tokens, first, rest = doc.tokens, forms[0], list(enumerate(forms[1:], start=1))
+    for start in range(len(tokens) - len(forms) + 1):
+        if tokens[start] in first and all(tokens[start + k] in words for k, words in rest):
+            return True
+    return False
 
 
 def prefilter(node: Node) -> frozenset[str] | None:
