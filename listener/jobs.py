@@ -26,7 +26,7 @@ from listener.pages import (
     start_run,
     store_page,
 )
-from listener.prefetch import prepared_pages
+from listener.prefetch import prepared_pages, rare_collections
 from listener.store import departments as store_departments
 from listener.store import scores as store_scores
 from listener.store.db import BULK_ROWS, refresh_statistics, write_transaction
@@ -113,10 +113,11 @@ def import_file(
         else read_pages(request)
     )
     try:
-        for page in pages:
-            store_page(engine, page, linker, report, origin)
-            if on_page is not None:
-                on_page(report, page.rejected)
+        with rare_collections():
+            for page in pages:
+                store_page(engine, page, linker, report, origin)
+                if on_page is not None:
+                    on_page(report, page.rejected)
     except BaseException as exc:
         finish_run(engine, run_id, report, RunOutcome("failed", str(exc) or type(exc).__name__))
         raise

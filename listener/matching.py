@@ -9,6 +9,7 @@ from listener.collectors.base import PostItem
 from listener.plaintext import readable_text
 from listener.query import Node, account_watch, hashtag_watch, keyword_watch, parse
 from listener.querymatch import MatchDoc, Matcher
+from listener.textnorm import normalise_handle, normalise_lang, tokenize
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,13 @@ class WatchMatcher:
 
     def match(self, item: PostItem) -> list[WatchSpec]:
         """The watches `item` satisfies."""
-        text = readable_text(item.platform, item.text)
+        tokens = tokenize(readable_text(item.platform, item.text))
         if item.kind == "repost" and item.analysis_text and item.analysis_text != item.text:
-            # The retweet's own text is truncated: read the original's too.
-            text = f"{text}\n{readable_text(item.platform, item.analysis_text)}"
+            # The retweet's own text is truncated: read the original's too. (No token spans
+            # a line break, so these are the tokens of the two texts on two lines.)
+            tokens += tokenize(readable_text(item.platform, item.analysis_text))
         author = item.author.handle if item.author else ""
-        doc = MatchDoc.from_post(text, author=author, lang=item.lang)
+        doc = MatchDoc(tuple(tokens), normalise_handle(author), normalise_lang(item.lang))
         found = [
             w
             for w in self._matcher.match(doc)

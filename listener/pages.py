@@ -20,13 +20,13 @@ from listener.collectors.base import Page, PostItem, RejectedItem
 from listener.matching import WatchMatcher
 from listener.models import CollectionRun, utcnow
 from listener.store import departments as store_departments
-from listener.store import writes
+from listener.store import repeats, writes
 from listener.store.db import write_transaction
 
 
 @dataclass
 class PageTotals:
-    """Running totals over the pages stored by one run."""
+    """Running totals over the pages stored by one run, and the rows it wrote."""
 
     pages: int = 0
     new: int = 0
@@ -37,6 +37,8 @@ class PageTotals:
     watch_links: int = 0
     position: int = 0
     per_department: dict[str, int] = field(default_factory=dict)
+    # An unchanged copy of a row already written is not written again (store.repeats).
+    written: repeats.Written = field(default_factory=repeats.Written, repr=False, compare=False)
 
 
 class AuthorRef(NamedTuple):
@@ -182,7 +184,7 @@ def store_page(
         rows = page.rows.only({ref.key for ref in refs}) if suppressed else page.rows
         assigned = linker.assign(refs, answers=origin.answers)
         in_departments = {key: department_ids for key, (department_ids, _) in assigned.items()}
-        result = writes.write_rows(conn, rows, departments=in_departments)
+        result = writes.write_rows(conn, rows, departments=in_departments, written=totals.written)
         departments, watches = linker.pairs(assigned, result.ids)
         writes.link_departments(conn, departments)
         writes.link_watches(conn, watches)
@@ -191,6 +193,7 @@ def store_page(
             writes.save_cursor(
                 conn, source=origin.source, key=origin.cursor_key, value=page.cursor, now=now
             )
+    repeats.remember(result.written)
     totals.pages += 1
     totals.new += result.new
     totals.seen += result.seen

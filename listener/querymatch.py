@@ -77,11 +77,11 @@ def matches(node: Node, doc: MatchDoc) -> bool:
 def _has_run(doc: MatchDoc, forms: list[tuple[str, ...]]) -> bool:
     if any(doc.token_set.isdisjoint(alternatives) for alternatives in forms):
         return False
-    tokens, width = doc.tokens, len(forms)
-    return any(
-        all(tokens[start + k] in forms[k] for k in range(width))
-        for start in range(len(tokens) - width + 1)
-    )
+    tokens, first, rest = doc.tokens, forms[0], list(enumerate(forms[1:], start=1))
+    for start in range(len(tokens) - len(forms) + 1):
+        if tokens[start] in first and all(tokens[start + k] in words for k, words in rest):
+            return True
+    return False
 
 
 def prefilter(node: Node) -> frozenset[str] | None:
@@ -143,18 +143,24 @@ class Matcher(Generic[K]):
                 self._always.append(position)
             for key in keys or ():
                 self._index.setdefault(key, []).append(position)
+        self._keys = frozenset(self._index)
 
     def __len__(self) -> int:
         return len(self._watches)
 
     def match(self, doc: MatchDoc) -> list[K]:
         """Return the keys of the watches ``doc`` matches, in the order they were given."""
-        candidates = set(self._always)
         index = self._index
-        for key in doc_keys(doc):
-            positions = index.get(key)
-            if positions is not None:
-                candidates.update(positions)
+        keys = [*doc.token_set.intersection(self._keys)]  # most posts have none or one
+        if doc.author and f"from:{doc.author}" in index:
+            keys.append(f"from:{doc.author}")
+        if doc.lang and f"lang:{doc.lang}" in index:
+            keys.append(f"lang:{doc.lang}")
+        if not keys and not self._always:
+            return []
+        candidates = set(self._always)
+        for key in keys:
+            candidates.update(index[key])
         return [
             self._watches[position][0]
             for position in sorted(candidates)

@@ -57,15 +57,21 @@ class Includes:
         includes = includes or {}
         self.users = _index(includes.get("users"))
         self.tweets = _index(includes.get("tweets"))
+        self._authors: dict[str, AuthorItem] = {}  # a page's posts share a few authors
 
     def author(self, tweet: Mapping[str, Any]) -> AuthorItem | None:
         author_id = tweet.get("author_id")
         if author_id is None:
             return None
-        user = self.users.get(str(author_id))
-        if user is None:
-            return AuthorItem(platform=PLATFORM, native_id=str(author_id))
-        return author_item(user)
+        key = str(author_id)
+        author = self._authors.get(key)
+        if author is None:
+            user = self.users.get(key)
+            author = (
+                AuthorItem(platform=PLATFORM, native_id=key) if user is None else author_item(user)
+            )
+            self._authors[key] = author
+        return author
 
 
 def _index(objects: Any) -> dict[str, dict[str, Any]]:

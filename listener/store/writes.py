@@ -24,7 +24,7 @@ from listener.models import (
     SentimentScore,
 )
 from listener.plaintext import readable_text
-from listener.store import bulk
+from listener.store import bulk, repeats
 from listener.store.db import dumps_json
 
 SEARCH_TEXT_LIMIT = 100_000  # characters of a post the index sees; the stored text is whole
@@ -61,6 +61,7 @@ class UpsertResult:
     ids: dict[tuple[str, str], int] = field(default_factory=dict)
     new: int = 0
     seen: int = 0
+    written: repeats.Pending = field(default_factory=list)  # to remember once committed
 
 
 def storable(row: dict[str, Any]) -> dict[str, Any]:
@@ -186,41 +187,39 @@ def write_rows(
     rows: PageRows,
     *,
     departments: Mapping[tuple[str, str], Collection[int]] | None = None,
+    written: repeats.Written | None = None,
 ) -> UpsertResult:
     """Upsert the authors, then the posts of `rows`; ids of the posts, how many were new.
 
     `departments`: the department ids each post (by key) is about to be linked to.
     PostgreSQL stores them with a new post (posts.department_ids, migration 0008),
-    so that linking it does not write the post a second time.
+    so that linking it does not write the post a second time. Rows that `written`
+    says this run has already stored unchanged are not written again, only their
+    ids looked up; `result.written` are those to remember once the transaction has
+    committed (repeats.remember).
     """
     if not rows.posts:
         return UpsertResult()
-    author_ids, _ = bulk.upsert(
-        conn, AUTHORS, AUTHOR_COLUMNS, rows.authors, _AUTHOR_UPDATE, stamp=["updated_at"]
-    )
+    written = written or repeats.Written()
+    author_ids, _, author_prints = _AUTHORS.write(conn, rows.authors, written.authors)
     posts = [
         (*row, author_ids.get(author) if author else None)
         for row, author in zip(rows.posts, rows.author_keys, strict=True)
     ]
-    columns: tuple[str, ...] = POST_COLUMNS
-    casts = None
+    upsert = _POSTS
     if departments is not None and conn.dialect.name == "postgresql":
-        columns, casts = (*POST_COLUMNS, "department_ids"), {"department_ids": "integer[]"}
+        upsert = _POSTS_WITH_DEPARTMENTS
         posts = [(*row, _int_array(departments.get((row[0], row[1]), ()))) for row in posts]
-    ids, new = bulk.upsert(
-        conn,
-        POSTS,
-        columns,
-        posts,
-        _POST_UPDATE,
-        stamp=_POST_STAMP,
-        rules={"lang": _REFRESHED_LANG},
-        casts=casts,
-    )
+    ids, new, post_prints = upsert.write(conn, posts, written.posts)
     if new and conn.dialect.name == "sqlite":
         # New rows take ids past every stored one: they hold the `new` largest ids.
         _index_for_search(conn, from_id=sorted(ids.values())[-new])
-    return UpsertResult(ids=ids, new=new, seen=len(posts) - new)
+    return UpsertResult(
+        ids=ids,
+        new=new,
+        seen=len(posts) - new,
+        written=[(written.authors, author_prints), (written.posts, post_prints)],
+    )
 
 
 def _int_array(values: Collection[int]) -> str:
@@ -300,6 +299,18 @@ def _optional(text: str | None) -> str | None:
 _REFRESHED_LANG = (
     "coalesce(excluded.lang, CASE WHEN {table}.text_hash = excluded.text_hash"
     " THEN {table}.lang END)"
+)
+_AUTHORS = repeats.Upsert(AUTHORS, AUTHOR_COLUMNS, _AUTHOR_UPDATE, stamp=("updated_at",))
+_POSTS = repeats.Upsert(POSTS, POST_COLUMNS, _POST_UPDATE, _POST_STAMP, {"lang": _REFRESHED_LANG})
+# PostgreSQL: a new post takes its department ids as it is inserted (never updated here:
+# links added later update them through post_departments' triggers).
+_POSTS_WITH_DEPARTMENTS = repeats.Upsert(
+    POSTS,
+    (*POST_COLUMNS, "department_ids"),
+    _POST_UPDATE,
+    _POST_STAMP,
+    {"lang": _REFRESHED_LANG},
+    casts={"department_ids": "integer[]"},
 )
 
 

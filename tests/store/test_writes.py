@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from listener.query import parse
-from listener.store import writes
+from listener.store import repeats, writes
 from listener.store.db import write_transaction
 from listener.store.queries import SearchFilters, find_post, search, store_counts
 from tests.conftest import make_post
@@ -145,3 +146,42 @@ def test_storing_unchanged_posts_again_writes_nothing(engine: sa.Engine) -> None
         assert find_post(conn, "x:1").metrics == {"like_count": 50}
         assert find_post(conn, "x:0").metrics == {"like_count": 0}
         assert find_post(conn, "x:0").source == posts[0].source  # where the stored copy came from
+
+
+def _rows(*posts: object) -> writes.PageRows:
+    return writes.page_rows(list(posts), now=NOW)  # type: ignore[arg-type]
+
+
+def test_a_run_writes_again_only_rows_that_changed_or_went_missing(engine: sa.Engine) -> None:
+    written = repeats.Written()
+    posts = [make_post(str(i), f"post number {i}") for i in range(3)]
+    with write_transaction(engine) as conn:
+        first = writes.write_rows(conn, _rows(*posts), written=written)
+    repeats.remember(first.written)
+    with write_transaction(engine) as conn:
+        conn.exec_driver_sql("DELETE FROM posts WHERE native_id = '2'")  # erased meanwhile, say
+    edited = make_post("1", "post number 1, edited")
+    with write_transaction(engine) as conn:
+        again = writes.write_rows(conn, _rows(posts[0], edited, posts[2]), written=written)
+    assert (again.new, again.seen) == (1, 2)
+    assert again.ids[("x", "0")] == first.ids[("x", "0")]
+    # Written: no author (unchanged), two posts (the edited one and the missing one).
+    assert [len(prints) for _, prints in again.written] == [0, 2]
+    with engine.connect() as conn:
+        assert find_post(conn, "x:1").text == "post number 1, edited"
+        assert find_post(conn, "x:2").text == "post number 2"
+
+
+def test_rows_written_in_a_transaction_that_failed_are_not_taken_as_stored(
+    engine: sa.Engine,
+) -> None:
+    _store(engine, make_post("1", "first version"))
+    written = repeats.Written()
+    edited = make_post("1", "second version")
+    with pytest.raises(RuntimeError), write_transaction(engine) as conn:
+        writes.write_rows(conn, _rows(edited), written=written)
+        raise RuntimeError("the rest of the page failed")
+    with write_transaction(engine) as conn:
+        writes.write_rows(conn, _rows(edited), written=written)
+    with engine.connect() as conn:
+        assert find_post(conn, "x:1").text == "second version"
