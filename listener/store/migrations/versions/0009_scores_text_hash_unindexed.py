@@ -6,16 +6,16 @@ looked scores up by text hash (reusing the score of an identical text) goes
 through the posts with that hash instead, whose own text_hash is indexed;
 every other query reaches a score by its post.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
