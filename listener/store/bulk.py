@@ -12,8 +12,8 @@ so neither pysqlite nor psycopg could reuse one (docs/performance.md). Here:
   column, with the ids and whether each row was new in RETURNING; the server
   prepares the statement once.
 
-`put` writes rows keyed on a primary key the same way (sentiment scores),
-`insert_ignore` link rows, and `ids` looks up the ids of stored rows by key.
+`insert_ignore` writes link rows the same way, and `ids` looks up the ids of
+stored rows by key.
 
 Upserts skip rows whose stored values would not change, so re-importing a file,
 or the same referenced post arriving again with a later page, writes nothing
@@ -136,40 +136,6 @@ def insert_ignore(conn: sa.Connection, table: sa.Table, rows: Sequence[tuple[Any
         marks = ", ".join("?" for _ in columns)
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
         conn.exec_driver_sql(sql, list(rows))
-
-
-def put(
-    conn: sa.Connection,
-    table: sa.Table,
-    columns: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
-    *,
-    key: Sequence[str],
-) -> None:
-    """Insert rows of `columns`, or overwrite every other column of the stored row with
-    the same `key` (the table's primary key or a unique constraint). The last row wins."""
-    if not rows:
-        return
-    index = [columns.index(c) for c in key]
-    unique = list({tuple(row[i] for i in index): row for row in rows}.values())
-    names = ", ".join(columns)
-    assignments = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
-    conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {assignments}"
-    if conn.dialect.name == "postgresql":
-        arrays = ", ".join(f"%b::{_pg_array(table.c[c])}" for c in columns)
-        conn.exec_driver_sql(
-            f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays}) {conflict}",
-            tuple(list(values) for values in zip(*unique, strict=True)),
-        )
-        return
-    processors = [_sqlite_processor(conn.dialect, table.c[c]) for c in columns]
-    if any(processors):
-        unique = [
-            tuple(v if p is None else p(v) for v, p in zip(row, processors, strict=True))
-            for row in unique
-        ]
-    marks = ", ".join("?" for _ in columns)
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks}) {conflict}", unique)
 
 
 @dataclass(frozen=True)

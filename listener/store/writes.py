@@ -21,7 +21,6 @@ from listener.models import (
     PostDepartment,
     PostMatch,
     QuarantinedItem,
-    SentimentScore,
 )
 from listener.plaintext import readable_text
 from listener.store import bulk, repeats
@@ -338,30 +337,6 @@ def save_cursor(conn: sa.Connection, *, source: str, key: str, value: str, now: 
         index_elements=["source", "key"], set_={"value": value, "updated_at": now}
     )
     conn.execute(stmt, {"source": source, "key": key, "value": value, "updated_at": now})
-
-
-SCORE_COLUMNS = (
-    "post_id",
-    "compound",
-    "pos",
-    "neu",
-    "neg",
-    "label",
-    "text_hash",
-    "scorer_version",
-    "scored_at",
-)
-
-
-def save_scores(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Store sentiment scores (one dict per post), replacing a stale score for an edited text."""
-    bulk.put(
-        conn,
-        SentimentScore.__table__,  # type: ignore[attr-defined]
-        SCORE_COLUMNS,
-        [tuple(row[c] for c in SCORE_COLUMNS) for row in rows],
-        key=["post_id"],
-    )
 
 
 def quarantine(

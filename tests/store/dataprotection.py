@@ -15,8 +15,9 @@ from listener.configfile import ListenerConfig, load_config
 from listener.models import Digest
 from listener.pages import Linker, PageOrigin, PageTotals, store_page
 from listener.query import parse
+from listener.store import scores as store_scores
 from listener.store import topics as store_topics
-from listener.store import weekly, writes
+from listener.store import weekly
 from listener.store.db import write_transaction
 from listener.store.queries import SearchFilters, search
 from listener.weeks import local_date, week_containing
@@ -66,13 +67,9 @@ def score_all(engine: sa.Engine) -> None:
     """Give every stored post a sentiment score (without running VADER)."""
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT id, text_hash FROM posts")).all()
-    scored = [
-        {"post_id": pk, "compound": 0.1, "pos": 0.2, "neu": 0.7, "neg": 0.1, "label": "neutral",
-         "text_hash": text_hash, "scorer_version": "test", "scored_at": datetime.now(UTC)}
-        for pk, text_hash in rows
-    ]  # fmt: skip
+    scored = [(pk, 0.1, 0.2, 0.7, 0.1, "neutral", text_hash) for pk, text_hash in rows]
     with write_transaction(engine) as conn:
-        writes.save_scores(conn, scored)
+        store_scores.save_scores(conn, scored, version="test", scored_at=datetime.now(UTC))
 
 
 def model_week(engine: sa.Engine, slug: str, day: datetime, post_ids: list[int]) -> str:

@@ -13,7 +13,8 @@ from listener.collectors.deletions import StoredPost
 from listener.configfile import load_config
 from listener.pages import Linker, PageOrigin, PageTotals, store_page
 from listener.query import parse
-from listener.store import deletions, weekly, writes
+from listener.store import deletions, weekly
+from listener.store import scores as store_scores
 from listener.store import topics as store_topics
 from listener.store.db import write_transaction
 from listener.store.queries import SearchFilters, search
@@ -48,14 +49,10 @@ def analyse(engine: sa.Engine) -> None:
     """Give every post a sentiment score and put them all in one topic of their week."""
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT id, text_hash FROM posts ORDER BY id")).all()
-    scores = [
-        {"post_id": pk, "compound": 0.1, "pos": 0.2, "neu": 0.7, "neg": 0.1, "label": "neutral",
-         "text_hash": text_hash, "scorer_version": "test", "scored_at": NOW}
-        for pk, text_hash in rows
-    ]  # fmt: skip
+    scores = [(pk, 0.1, 0.2, 0.7, 0.1, "neutral", text_hash) for pk, text_hash in rows]
     week = week_containing(local_date(NOW))
     with write_transaction(engine) as conn:
-        writes.save_scores(conn, scores)
+        store_scores.save_scores(conn, scores, version="test", scored_at=NOW)
         dept = weekly.departments(conn, "dhsc")[0].id
         count, stamp = weekly.week_fingerprint(conn, dept, start=week.start, end=week.end)
         ids = [pk for pk, _ in rows]
