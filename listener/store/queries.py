@@ -326,7 +326,11 @@ def search_ids(conn: sa.Connection, node: Node | None, filters: SearchFilters) -
     `node` None means no query: every post the filters allow. Relevance ranks the
     newest RANK_WINDOW matches; matches beyond them follow, newest first.
     """
-    filters = _clipped(conn, filters)
+    return _ids(conn, node, _clipped(conn, filters))
+
+
+def _ids(conn: sa.Connection, node: Node | None, filters: SearchFilters) -> list[int]:
+    """search_ids with `filters` already clipped (_clipped)."""
     return [row[0] for s in _statements(conn, node, filters) for row in conn.execute(s)]
 
 
@@ -348,9 +352,13 @@ def total(
     which for a common word at a million posts is more than a page can wait for.
     SQLite counts in its full-text index, as cheaply, and answers the same way.
     """
+    return _total(conn, node, _clipped(conn, filters), exact=exact)
+
+
+def _total(conn: sa.Connection, node: Node | None, filters: SearchFilters, *, exact: bool) -> Total:
+    """total() with `filters` already clipped (_clipped)."""
     if exact:
-        return Total(count(conn, node, filters), exact=True)
-    filters = _clipped(conn, filters)
+        return Total(_count(conn, node, filters), exact=True)
     if _fts_countable(conn, node):
         assert node is not None
         found = min(_count_fts(conn, node, filters), TOTAL_CAP + 1)
@@ -373,14 +381,14 @@ def results(
     their dates, so the page is ordered here from them (the newest RANK_WINDOW
     ranked by one lookup of their ids) rather than by reading every match again.
     """
-    if conn.dialect.name != "postgresql" or node is None or filters.sort == "engaged":
-        return total(conn, node, filters, exact=exact), search_ids(conn, node, filters)
     clipped = _clipped(conn, filters)
+    if conn.dialect.name != "postgresql" or node is None or filters.sort == "engaged":
+        return _total(conn, node, clipped, exact=exact), _ids(conn, node, clipped)
     first = _matching(conn, node, clipped, POSTS.c.id, POSTS.c.created_at).limit(TOTAL_CAP + 1)
     matches = [(created_at, pk) for pk, created_at in conn.execute(first)]
     if len(matches) > TOTAL_CAP:
-        counted = count(conn, node, filters) if exact else TOTAL_CAP
-        return Total(counted, exact=exact), search_ids(conn, node, filters)
+        counted = _count(conn, node, clipped) if exact else TOTAL_CAP
+        return Total(counted, exact=exact), _ids(conn, node, clipped)
     matches.sort(reverse=True)  # newest first; the id breaks ties, as _newest() does
     ordered = [pk for _, pk in matches]
     if filters.sort == "oldest":
@@ -397,7 +405,11 @@ def results(
 
 def count(conn: sa.Connection, node: Node | None, filters: SearchFilters) -> int:
     """How many posts match, exactly, ignoring the filters' limit and offset."""
-    filters = _clipped(conn, filters)
+    return _count(conn, node, _clipped(conn, filters))
+
+
+def _count(conn: sa.Connection, node: Node | None, filters: SearchFilters) -> int:
+    """count() with `filters` already clipped (_clipped)."""
     if _fts_countable(conn, node):
         assert node is not None
         return _count_fts(conn, node, filters)
