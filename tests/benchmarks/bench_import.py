@@ -397,6 +397,9 @@ def _megabytes(paths: Iterator[Path]) -> float:
 # ---- reporting ----------------------------------------------------------------------
 
 
+PG_SETTINGS_SHOWN = ("shared_buffers", "work_mem", "effective_cache_size", "jit", "autovacuum")
+
+
 def machine(pg_admin_url: str | None) -> dict[str, Any]:
     """The machine and software the figures were measured on."""
     cpu = next(
@@ -423,6 +426,10 @@ def machine(pg_admin_url: str | None) -> dict[str, Any]:
     if pg_admin_url:
         with psycopg.connect(pg_admin_url) as db:
             info["postgresql"] = _one(db, "SHOW server_version")[0]
+            # The settings that move the figures most: search reads rows from shared buffers.
+            info["postgresql_settings"] = {
+                name: _one(db, f"SHOW {name}")[0] for name in PG_SETTINGS_SHOWN
+            }
     return info
 
 

@@ -449,13 +449,19 @@ def compare(baseline: EngineResult, current: EngineResult) -> dict[str, Any]:
 
 
 def markdown(
-    results: list[EngineResult], comparisons: list[dict[str, Any]], posts: int, load: dict[str, str]
+    results: list[EngineResult],
+    comparisons: list[dict[str, Any]],
+    posts: int,
+    load: dict[str, str],
+    server: dict[str, str] | None = None,
 ) -> str:
     """The results as Markdown tables."""
+    settings = ", ".join(f"{k} {v}" for k, v in (server or {}).items())
     lines = [
         f"Search benchmark: {SEARCHES} searches, {posts:,} posts (2026-W11), first page of"
         f" {PER_PAGE} with its total, as the Conversations page runs them."
-        f" Load average {load['start']} at the start, {load['end']} at the end.",
+        f" Load average {load['start']} at the start, {load['end']} at the end."
+        + (f" PostgreSQL settings: {settings}." if settings else ""),
         "",
         "| engine | code | p50 ms | p95 ms | max ms | total+ids p95 ms | records p95 ms"
         " | p95 < 100 ms |",
@@ -547,7 +553,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.baseline
         else []
     )
-    text = markdown(results, comparisons, args.posts, load)
+    host = machine(args.pg_admin_url if "postgresql" in engines else None)
+    text = markdown(results, comparisons, args.posts, load, host.get("postgresql_settings"))
     print(text)
     payload = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -555,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "per_page": PER_PAGE,
         "target_p95_ms": TARGET_P95_MS,
-        "machine": machine(args.pg_admin_url if "postgresql" in engines else None),
+        "machine": host,
         "load_average": load,
         "listener_commit": _commit(),
         "listener_source": codes[-1].fingerprint,
