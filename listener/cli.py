@@ -328,8 +328,8 @@ def search(
     from listener import output
     from listener.query import parse
     from listener.store.departments import department_id
-    from listener.store.queries import SENTIMENTS, SearchFilters
     from listener.store.queries import search as run_search
+    from listener.store.search_filters import SENTIMENTS, SearchFilters
 
     if format not in output.FORMATS:
         raise UserError(f"--format: {format!r} is not one of {', '.join(output.FORMATS)}")

@@ -13,7 +13,8 @@ from listener.configfile import load_config
 from listener.query import parse
 from listener.settings import Settings
 from listener.store.db import create_engine
-from listener.store.queries import SearchFilters, posts_per_department, search, store_counts
+from listener.store.queries import posts_per_department, search, store_counts
+from listener.store.search_filters import SearchFilters
 from listener.weeks import parse_week
 
 SAMPLE = resources.files("listener") / "sample"

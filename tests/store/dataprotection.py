@@ -19,7 +19,8 @@ from listener.store import scores as store_scores
 from listener.store import topics as store_topics
 from listener.store import weekly
 from listener.store.db import write_transaction
-from listener.store.queries import SearchFilters, search
+from listener.store.queries import search
+from listener.store.search_filters import SearchFilters
 from listener.weeks import local_date, week_containing
 
 DEPARTMENTS = """\

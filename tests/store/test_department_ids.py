@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from listener.models import Department, PostDepartment
 from listener.query import parse
-from listener.store import queries, writes
+from listener.store import queries, search_filters, totals, writes
 from listener.store.db import create_engine, write_transaction
 from tests.conftest import TABLES, make_post
 
@@ -53,7 +53,7 @@ def _arrays(engine: sa.Engine) -> dict[str, list[int]]:
 
 
 def _found(engine: sa.Engine, *departments: int, slug: str | None = None) -> list[str]:
-    filters = queries.SearchFilters(
+    filters = search_filters.SearchFilters(
         department_ids=frozenset(departments) if departments else None,
         department=slug,
         sort="newest",
@@ -61,9 +61,9 @@ def _found(engine: sa.Engine, *departments: int, slug: str | None = None) -> lis
     )
     with engine.connect() as conn:
         ids = queries.search_ids(conn, parse("strike"), filters)
-        total = queries.total(conn, parse("strike"), filters)
+        total = totals.total(conn, parse("strike"), filters)
         records = queries.records(conn, ids)
-    assert total == queries.Total(len(ids), exact=True)
+    assert total == totals.Total(len(ids), exact=True)
     return sorted(r.native_id for r in records)
 
 
@@ -96,10 +96,10 @@ def test_no_departments_finds_nothing(pg: sa.Engine) -> None:
     ids, slugs = _setup(pg)
     with write_transaction(pg) as conn:
         writes.link_departments(conn, [(ids["1"], slugs["dft"])])
-    filters = queries.SearchFilters(department_ids=frozenset(), limit=0)
+    filters = search_filters.SearchFilters(department_ids=frozenset(), limit=0)
     with pg.connect() as conn:
         assert queries.search_ids(conn, parse("strike"), filters) == []
-        assert queries.total(conn, None, filters) == queries.Total(0, exact=True)
+        assert totals.total(conn, None, filters) == totals.Total(0, exact=True)
 
 
 def test_a_new_post_stored_with_its_departments_is_written_once(pg: sa.Engine) -> None:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from listener.query import parse
 from listener.store import writes
 from listener.store.db import write_transaction
-from listener.store.queries import SearchFilters, search
+from listener.store.queries import search
+from listener.store.search_filters import SearchFilters
 from tests.conftest import make_post
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

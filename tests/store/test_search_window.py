@@ -15,9 +15,11 @@ import sqlalchemy as sa
 
 from listener.models import Department, PostDepartment
 from listener.query import parse
-from listener.store import queries, writes
+from listener.store import queries, totals, writes
 from listener.store.db import write_transaction
-from listener.store.queries import SearchFilters, count, search, search_ids
+from listener.store.queries import search, search_ids
+from listener.store.search_filters import SearchFilters
+from listener.store.totals import count
 from tests.conftest import make_post
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -134,23 +136,23 @@ def test_counts_are_exact_whichever_way_they_are_taken(
 def test_totals_are_exact_up_to_the_cap_then_a_lower_bound(
     posts: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(queries, "TOTAL_CAP", 6)
+    monkeypatch.setattr(totals, "TOTAL_CAP", 6)
     with posts.connect() as conn:
         dft = frozenset({conn.execute(sa.text("SELECT id FROM departments")).scalar_one()})
 
-        def total(query: str | None, exact: bool = False, **fields: object) -> queries.Total:
+        def total(query: str | None, exact: bool = False, **fields: object) -> totals.Total:
             node = parse(query) if query else None
-            return queries.total(conn, node, SearchFilters(**fields), exact=exact)  # type: ignore[arg-type]
+            return totals.total(conn, node, SearchFilters(**fields), exact=exact)  # type: ignore[arg-type]
 
-        assert total("strike") == queries.Total(6, exact=False)  # 12 match
-        assert total("strike", exact=True) == queries.Total(12, exact=True)
-        assert total("strike", department_ids=dft) == queries.Total(6, exact=True)  # exactly 6
-        assert total("strike -today") == queries.Total(6, exact=False)  # 8 match
-        assert total("strike", until=START + timedelta(hours=3)) == queries.Total(2, exact=True)
-        assert total("from:bob") == queries.Total(0, exact=True)
-        assert total(None) == queries.Total(6, exact=False)  # every post: 13
-        assert total(None, exact=True) == queries.Total(13, exact=True)
-        assert total(None, department_ids=dft) == queries.Total(6, exact=True)
+        assert total("strike") == totals.Total(6, exact=False)  # 12 match
+        assert total("strike", exact=True) == totals.Total(12, exact=True)
+        assert total("strike", department_ids=dft) == totals.Total(6, exact=True)  # exactly 6
+        assert total("strike -today") == totals.Total(6, exact=False)  # 8 match
+        assert total("strike", until=START + timedelta(hours=3)) == totals.Total(2, exact=True)
+        assert total("from:bob") == totals.Total(0, exact=True)
+        assert total(None) == totals.Total(6, exact=False)  # every post: 13
+        assert total(None, exact=True) == totals.Total(13, exact=True)
+        assert total(None, department_ids=dft) == totals.Total(6, exact=True)
 
 
 # PostgreSQL counts and orders in one read of the matches (phrases always), or, when
@@ -160,8 +162,8 @@ def test_totals_are_exact_up_to_the_cap_then_a_lower_bound(
 def test_results_give_the_total_and_page_that_total_and_search_ids_give(
     posts: sa.Engine, monkeypatch: pytest.MonkeyPatch, cap: int, one_pass_max: int
 ) -> None:
-    monkeypatch.setattr(queries, "TOTAL_CAP", cap)
-    monkeypatch.setattr(queries, "ONE_PASS_MAX", one_pass_max)
+    monkeypatch.setattr(totals, "TOTAL_CAP", cap)
+    monkeypatch.setattr(totals, "ONE_PASS_MAX", one_pass_max)
     with posts.connect() as conn:
         dft = frozenset({conn.execute(sa.text("SELECT id FROM departments")).scalar_one()})
         queries_ = ("strike", "strike -today", "from:alice", '"strike today"', "nothing")
@@ -175,9 +177,9 @@ def test_results_give_the_total_and_page_that_total_and_search_ids_give(
                         )
                         node = parse(query)
                         expected = (
-                            queries.total(conn, node, filters),
+                            totals.total(conn, node, filters),
                             search_ids(conn, node, filters),
                         )
-                        assert queries.results(conn, node, filters) == expected, filters
-                        counted = queries.results(conn, node, filters, exact=True)[0]
-                        assert counted == queries.Total(count(conn, node, filters), exact=True)
+                        assert totals.results(conn, node, filters) == expected, filters
+                        counted = totals.results(conn, node, filters, exact=True)[0]
+                        assert counted == totals.Total(count(conn, node, filters), exact=True)

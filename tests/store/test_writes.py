@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from listener.query import parse
 from listener.store import repeats, writes
 from listener.store.db import write_transaction
-from listener.store.queries import SearchFilters, find_post, search, store_counts
+from listener.store.queries import find_post, search, store_counts
+from listener.store.search_filters import SearchFilters
 from tests.conftest import make_post
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

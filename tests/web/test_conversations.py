@@ -28,7 +28,7 @@ from listener.configfile import load_config
 from listener.models import utcnow
 from listener.query import parse
 from listener.settings import Settings
-from listener.store import audit, queries, writes
+from listener.store import audit, queries, totals, writes
 from listener.store.db import create_engine, write_transaction
 from listener.store.departments import department_id
 from listener.textnorm import tokenize
@@ -269,7 +269,7 @@ def test_past_the_cap_the_total_is_a_lower_bound_unless_counted(
 ) -> None:
     exact = found(editor, q="nhs")
     assert exact["total_exact"] and exact["total"] > 50
-    monkeypatch.setattr(queries, "TOTAL_CAP", 30)
+    monkeypatch.setattr(totals, "TOTAL_CAP", 30)
     capped = found(editor, q="nhs", per_page=10)
     assert (capped["total"], capped["total_exact"], capped["pages"]) == (30, False, 3)
     counted = found(editor, q="nhs", exact_total="true")

@@ -16,7 +16,8 @@ from listener import output
 from listener.analysis.stakeholders import KIND_NAMES, KINDS
 from listener.models import utcnow
 from listener.store import queries
-from listener.store.queries import SENTIMENTS, PostRecord, SearchFilters
+from listener.store.queries import PostRecord
+from listener.store.search_filters import SENTIMENTS, SearchFilters
 from listener.store.threads import thread
 from listener.web.auth import Principal
 from listener.web.conversations.search import (

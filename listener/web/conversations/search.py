@@ -16,8 +16,8 @@ from pydantic import BaseModel, BeforeValidator, Field
 from listener.analysis.stakeholders import KINDS
 from listener.errors import QuerySyntaxError
 from listener.query import MAX_QUERY_LENGTH, Node, parse
-from listener.store import queries
-from listener.store.queries import SENTIMENTS, SORTS, SearchFilters
+from listener.store import queries, totals
+from listener.store.search_filters import SENTIMENTS, SORTS, SearchFilters
 from listener.web.auth import Principal
 from listener.web.conversations.shapes import ConversationsOut, post_out
 from listener.web.core import record
@@ -45,7 +45,7 @@ class Criteria:
     author_kind: str = ""
     topic: int | None = None
     sort: str = ""  # "": relevance with a query, newest without
-    exact_total: bool = False  # count every match, not just up to queries.TOTAL_CAP
+    exact_total: bool = False  # count every match, not just up to totals.TOTAL_CAP
     page: int = 1
 
     def fields(self) -> dict[str, str]:
@@ -95,7 +95,7 @@ class SearchParams(BaseModel):
     sort: str | None = Field(None, pattern=_one_of(SORTS), description="relevance needs words")
     exact_total: bool = Field(
         False,
-        description=f"count every match; by default `total` stops at {queries.TOTAL_CAP:,}"
+        description=f"count every match; by default `total` stops at {totals.TOTAL_CAP:,}"
         " (then `total_exact` is false)",
     )
     page: int = Field(1, ge=1, le=MAX_PAGE)
@@ -251,7 +251,7 @@ def find(
     node = node_of(criteria)
     filters = scoped(request, user, criteria, limit=per_page)
     with web_state(request).engine.connect() as conn:
-        total, ids = queries.results(conn, node, filters, exact=criteria.exact_total)
+        total, ids = totals.results(conn, node, filters, exact=criteria.exact_total)
         posts = queries.records(conn, ids)
     audit(request, user, "search", criteria, page=criteria.page)
     return ConversationsOut(

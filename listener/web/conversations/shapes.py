@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 from listener.digest.render import http_url
 from listener.plaintext import readable_text
 from listener.query import Node
-from listener.store.queries import TOTAL_CAP, PostRecord
+from listener.store.queries import PostRecord
 from listener.store.threads import ThreadNode
+from listener.store.totals import TOTAL_CAP
 from listener.web.conversations.highlight import Segment, highlight
 
 
