@@ -185,7 +185,7 @@ def score_sentiment(
         report.other_languages = store_scores.unscorable_by_language(conn)
     report.not_english = sum(report.other_languages.values())
     if report.scored >= BULK_ROWS:
-        refresh_statistics(engine)
+        refresh_statistics(engine, (store_scores.SCORES.name,))  # scoring writes no other table
 
 
 @dataclass(frozen=True)
