@@ -182,6 +182,8 @@ class ScoreLookup:
 
 def has_scores(conn: sa.Connection, *, version: str) -> bool:
     """Whether any score by scorer `version` is stored."""
+    # scorer_version is not indexed: this stops at the first score of the version,
+    # and reads every score only in the one pass after a version change.
     query = sa.select(SCORES.c.post_id).where(SCORES.c.scorer_version == version).limit(1)
     return conn.execute(query).first() is not None
 
