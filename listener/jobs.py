@@ -185,7 +185,7 @@ def score_sentiment(
         report.other_languages = store_scores.unscorable_by_language(conn)
     report.not_english = sum(report.other_languages.values())
     if report.scored >= BULK_ROWS:
-        refresh_statistics(engine)
+        refresh_statistics(engine, (store_scores.SCORES.name,))  # scoring writes no other table
 
 
 @dataclass(frozen=True)
@@ -207,12 +207,17 @@ def _score_pending(
 ) -> None:
     """Score pending posts batch by batch: while the workers score one batch, the
     next is read and the one before is saved, so neither side waits on the other."""
+    from listener.analysis.sentiment import SCORER_VERSION
+
+    with engine.connect() as conn:
+        lookup = store_scores.ScoreLookup(conn, version=SCORER_VERSION)
     after_id, previous = 0, None
     computed_before: dict[str, Score] = {}
     while True:
-        current = _next_batch(engine, pool, after_id=after_id, in_flight=previous)
+        current = _next_batch(engine, pool, after_id=after_id, in_flight=previous, lookup=lookup)
         if previous is not None:
             computed_before = _save_batch(engine, previous, computed_before, report)
+            lookup.remember(computed_before)
             if on_batch is not None:
                 on_batch(report)
         if current is None:
@@ -221,7 +226,12 @@ def _score_pending(
 
 
 def _next_batch(
-    engine: sa.Engine, pool: ScoringPool, *, after_id: int, in_flight: _Scoring | None
+    engine: sa.Engine,
+    pool: ScoringPool,
+    *,
+    after_id: int,
+    in_flight: _Scoring | None,
+    lookup: store_scores.ScoreLookup,
 ) -> _Scoring | None:
     """Read the next pending posts and hand their new texts to the workers; None when done.
 
@@ -236,7 +246,7 @@ def _next_batch(
         if not posts:
             return None
         hashes = {p.text_hash for p in posts} - scoring
-        known = store_scores.known_scores(conn, hashes, version=version)
+        known = lookup.known(conn, hashes)
         skip = known.keys() | scoring
         originals = store_scores.texts_for(
             conn, {p.text_hash for p in posts if p.kind == "repost"} - skip

@@ -136,15 +136,65 @@ def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
     return (ids[start : start + size] for start in range(0, len(ids), size))
 
 
-def known_scores(
-    conn: sa.Connection, hashes: Iterable[str], *, version: str
-) -> dict[str, tuple[float, float, float, float, str]]:
+Score = tuple[float, float, float, float, str]  # compound, pos, neu, neg, label
+
+
+class ScoreLookup:
+    """Stored scores by text hash for one analysis pass, remembering those it has seen.
+
+    A pass reads posts in id order, so the reposts and copies of a text mostly
+    come after the text was scored: remembered, their score is not looked up
+    again. And when the pass starts with no score of its scorer version stored
+    (a first pass, or a new version), every such score stored later is one this
+    pass remembers, so nothing is looked up at all until the memory overflows.
+    (A second pass running at the same time would then score some texts both
+    passes see: the same scores, computed twice.)
+    """
+
+    def __init__(self, conn: sa.Connection, *, version: str, limit: int = 200_000) -> None:
+        self._version, self._limit = version, limit  # 200,000 scores: about 75 MB
+        self._memory: dict[str, Score] = {}
+        self._all_remembered = not has_scores(conn, version=version)
+
+    def known(self, conn: sa.Connection, hashes: Iterable[str]) -> dict[str, Score]:
+        """The stored or remembered score of each hash that has one."""
+        found: dict[str, Score] = {}
+        unknown = []
+        for text_hash in hashes:
+            score = self._memory.get(text_hash)
+            if score is None:
+                unknown.append(text_hash)
+            else:
+                found[text_hash] = score
+        if unknown and not self._all_remembered:
+            stored = known_scores(conn, unknown, version=self._version)
+            self.remember(stored)
+            found.update(stored)
+        return found
+
+    def remember(self, scores: Mapping[str, Score]) -> None:
+        """Remember scores this pass stored (or found): they need not be looked up again."""
+        if len(self._memory) + len(scores) > self._limit:
+            self._memory.clear()  # what was remembered must be looked up from now on
+            self._all_remembered = False
+        self._memory.update(scores)
+
+
+def has_scores(conn: sa.Connection, *, version: str) -> bool:
+    """Whether any score by scorer `version` is stored."""
+    # scorer_version is not indexed: this stops at the first score of the version,
+    # and reads every score only in the one pass after a version change.
+    query = sa.select(SCORES.c.post_id).where(SCORES.c.scorer_version == version).limit(1)
+    return conn.execute(query).first() is not None
+
+
+def known_scores(conn: sa.Connection, hashes: Iterable[str], *, version: str) -> dict[str, Score]:
     """A stored score by scorer `version` for each text hash that has one
     (compound, pos, neu, neg, label): older versions' scores are never reused."""
     # Found through the posts with each hash (posts.text_hash is indexed). The
     # scores' own text_hash is not: its index cost a random insert for every
     # score written, most of the cost of writing them.
-    found: dict[str, tuple[float, float, float, float, str]] = {}
+    found: dict[str, Score] = {}
     wanted = sorted(set(hashes))
     if not wanted:
         return found

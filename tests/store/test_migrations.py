@@ -78,3 +78,26 @@ def test_statistics_are_refreshed_after_a_bulk_write(engine: sa.Engine) -> None:
                 )
             )
         assert analysed == 1
+
+
+def test_statistics_are_refreshed_for_the_tables_written_only(engine: sa.Engine) -> None:
+    from listener.store.db import refresh_statistics
+
+    def analysed() -> dict[str, int]:
+        if engine.dialect.name != "postgresql":
+            return {}
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT relname, analyze_count FROM pg_stat_user_tables"
+                    " WHERE relname IN ('posts', 'sentiment_scores')"
+                )
+            )
+            return {name: count for name, count in rows}
+
+    before = analysed()
+    refresh_statistics(engine, ("sentiment_scores",))  # SQLite: optimize, whichever it picks
+    after = analysed()
+    if engine.dialect.name == "postgresql":
+        assert after["sentiment_scores"] == before["sentiment_scores"] + 1
+        assert after["posts"] == before["posts"]
