@@ -75,9 +75,7 @@ def _receive(pages: Any, child: Any, received: queue.Queue[tuple[str, Any]], sto
     the next page; then it is unpickled. Taken by the writer between pages, that
     took it longer than writing some pages (docs/performance.md). Here it happens
     while the writer writes the page before, mostly waiting for the server
-    (psycopg releases the GIL while it waits). Its rows' fingerprints
-    (store.repeats) are taken here too, in the process that writes them, as
-    Python's string hashes differ from process to process.
+    (psycopg releases the GIL while it waits).
     """
     while not stop.is_set():
         try:
@@ -89,9 +87,6 @@ def _receive(pages: Any, child: Any, received: queue.Queue[tuple[str, Any]], sto
             message = ("error", RuntimeError(stopped))
         except BaseException as exc:  # raised again in the writer's thread
             message = ("error", exc)
-        if message[0] == "page":
-            # Fingerprinting its rows is the writer's next largest piece of such work.
-            _ = message[1].rows.prints
         while not stop.is_set():
             try:
                 received.put(message, timeout=_POLL_SECONDS)

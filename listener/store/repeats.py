@@ -8,20 +8,17 @@ the database still parses its JSON, finds the stored row and compares them.
 A run remembers a hash of each row it wrote; a later row with the same key and
 content only needs its id looked up.
 
-Hashes are Python's 64-bit `hash` of the key and of the content, so one process
-fingerprints all of a run's rows (string hashes differ between processes). Taking
-a changed row for a repeat would need its content hash to equal the remembered one
-for the same key: about one chance in 10^13 over a million rows. Memory is
-bounded: two generations of at most GENERATION rows each, the older one dropped
-when the newer fills up (repeats in the benchmark's file come within 65,536 rows
-of each other).
+Hashes are Python's 64-bit `hash` of the key and of the content. Taking a changed
+row for a repeat would need its content hash to equal the remembered one for the
+same key: about one chance in 10^13 over a million rows. Memory is bounded: two
+generations of at most GENERATION rows each, the older one dropped when the newer
+fills up (repeats in the benchmark's file come within 65,536 rows of each other).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,15 +54,9 @@ class Remembered:
             self._newer[key] = content
 
 
-def fingerprints(
-    rows: Sequence[tuple[Any, ...]], content: Sequence[int], also: Sequence[Hashable] | None = None
-) -> list[Fingerprint]:
-    """Each row's fingerprint: its key (the first two values) and the values at `content`,
-    with the row's item of `also` (what a row refers to by key, not yet by id)."""
-    pick = itemgetter(*content)
-    if also is None:
-        return [(hash(row[:2]), hash(pick(row))) for row in rows]
-    return [(hash(row[:2]), hash((pick(row), more))) for row, more in zip(rows, also, strict=True)]
+def fingerprints(rows: Sequence[tuple[Any, ...]], content: Sequence[int]) -> list[Fingerprint]:
+    """Each row's fingerprint: its key (the first two values) and the values at `content`."""
+    return [(hash(row[:2]), hash(tuple([row[i] for i in content]))) for row in rows]
 
 
 @dataclass
@@ -88,17 +79,11 @@ class Upsert:
     casts: dict[str, str] = field(default_factory=dict)  # PostgreSQL: see bulk.upsert
 
     def write(
-        self,
-        conn: sa.Connection,
-        rows: Sequence[tuple[Any, ...]],
-        prints: Sequence[Fingerprint],
-        remembered: Remembered,
+        self, conn: sa.Connection, rows: Sequence[tuple[Any, ...]], remembered: Remembered
     ) -> tuple[dict[tuple[str, str], int], int, list[Fingerprint]]:
-        """Upsert the rows not already written unchanged; ids of all, new rows, their prints.
-
-        `prints`: the rows' fingerprints, which must cover every value an upsert
-        would update (see fingerprints).
-        """
+        """Upsert the rows not already written unchanged; ids of all, new rows, their prints."""
+        content = [self.columns.index(c) for c in self.update]
+        prints = fingerprints(rows, content)
         known = [row[:2] for row, mark in zip(rows, prints, strict=True) if mark in remembered]
         ids = bulk.ids(conn, self.table, known) if known else {}
         # A repeat whose row has gone since (erased, purged) is written again, as before.

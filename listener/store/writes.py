@@ -7,7 +7,6 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -138,18 +137,6 @@ class PageRows:
     posts: list[Row]
     author_keys: list[tuple[str, str] | None]  # the author of each post row
 
-    @cached_property
-    def prints(self) -> tuple[list[repeats.Fingerprint], list[repeats.Fingerprint]]:
-        """The fingerprints (store.repeats) of the author rows and of the post rows.
-
-        Computed once, and by an import while the page before is being written
-        (listener.prefetch). A post's author counts by key: its id is not known yet.
-        """
-        return (
-            repeats.fingerprints(self.authors, _AUTHOR_CONTENT),
-            repeats.fingerprints(self.posts, _POST_CONTENT, also=self.author_keys),
-        )
-
     def only(self, keys: set[tuple[str, str]]) -> PageRows:
         """These rows less posts not in `keys` (screened out), and authors only they had."""
         kept = [i for i, row in enumerate(self.posts) if (row[0], row[1]) in keys]
@@ -213,10 +200,7 @@ def write_rows(
     if not rows.posts:
         return UpsertResult()
     written = written or repeats.Written()
-    author_prints, post_prints = rows.prints
-    author_ids, _, author_prints = _AUTHORS.write(
-        conn, rows.authors, author_prints, written.authors
-    )
+    author_ids, _, author_prints = _AUTHORS.write(conn, rows.authors, written.authors)
     posts = [
         (*row, author_ids.get(author) if author else None)
         for row, author in zip(rows.posts, rows.author_keys, strict=True)
@@ -225,7 +209,7 @@ def write_rows(
     if departments is not None and conn.dialect.name == "postgresql":
         upsert = _POSTS_WITH_DEPARTMENTS
         posts = [(*row, _int_array(departments.get((row[0], row[1]), ()))) for row in posts]
-    ids, new, post_prints = upsert.write(conn, posts, post_prints, written.posts)
+    ids, new, post_prints = upsert.write(conn, posts, written.posts)
     if new and conn.dialect.name == "sqlite":
         # New rows take ids past every stored one: they hold the `new` largest ids.
         _index_for_search(conn, from_id=sorted(ids.values())[-new])
@@ -316,10 +300,6 @@ _REFRESHED_LANG = (
     " THEN {table}.lang END)"
 )
 _AUTHORS = repeats.Upsert(AUTHORS, AUTHOR_COLUMNS, _AUTHOR_UPDATE, stamp=("updated_at",))
-# What a row's fingerprint covers: every column an upsert would update (a post's
-# author_id by the author's key, see PageRows.prints).
-_AUTHOR_CONTENT = [AUTHOR_COLUMNS.index(c) for c in _AUTHOR_UPDATE]
-_POST_CONTENT = [POST_COLUMNS.index(c) for c in _POST_UPDATE if c != "author_id"]
 _POSTS = repeats.Upsert(POSTS, POST_COLUMNS, _POST_UPDATE, _POST_STAMP, {"lang": _REFRESHED_LANG})
 # PostgreSQL: a new post takes its department ids as it is inserted (never updated here:
 # links added later update them through post_departments' triggers).

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from listener.collectors.base import AuthorItem
 from listener.query import parse
 from listener.store import repeats, writes
 from listener.store.db import write_transaction
@@ -186,23 +185,3 @@ def test_rows_written_in_a_transaction_that_failed_are_not_taken_as_stored(
         writes.write_rows(conn, _rows(edited), written=written)
     with engine.connect() as conn:
         assert find_post(conn, "x:1").text == "second version"
-
-
-def test_a_repeated_post_now_by_another_account_is_written_again(engine: sa.Engine) -> None:
-    # The same handle, text and payload, but another account (X lets handles move):
-    # the post's author is part of what a run remembers, by key.
-    written = repeats.Written()
-    post = make_post("1", "post number 1")
-    with write_transaction(engine) as conn:
-        first = writes.write_rows(conn, _rows(post), written=written)
-    repeats.remember(first.written)
-    moved = replace(post, author=AuthorItem("x", "u-alice-2", handle="alice", name="Alice"))
-    with write_transaction(engine) as conn:
-        again = writes.write_rows(conn, _rows(moved), written=written)
-    assert [len(prints) for _, prints in again.written] == [1, 1]
-    with engine.connect() as conn:
-        author = conn.exec_driver_sql(
-            "SELECT a.native_id FROM posts p JOIN authors a ON a.id = p.author_id"
-            " WHERE p.native_id = '1'"
-        ).scalar_one()
-    assert author == "u-alice-2"
