@@ -18,7 +18,6 @@ import gc
 import multiprocessing
 import pickle
 import queue
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,15 +41,16 @@ def prepared_pages(
         target=_produce, args=(read, watches, pages), name="listener-prefetch", daemon=True
     )
     child.start()
-    received: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-    receiver = threading.Thread(
-        target=_receive, args=(pages, child, received, stop), name="listener-receive", daemon=True
-    )
-    receiver.start()
     try:
         while True:
-            kind, value = received.get()
+            try:
+                kind, value = pages.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise RuntimeError(
+                        f"the process preparing pages stopped (exit code {child.exitcode})"
+                    ) from None
+                continue
             if kind == "page":
                 yield value
             elif kind == "error":
@@ -58,43 +58,11 @@ def prepared_pages(
             else:
                 return
     finally:
-        stop.set()
         if child.is_alive():
             child.terminate()
         child.join()
-        receiver.join()
         pages.close()
         pages.cancel_join_thread()
-
-
-def _receive(pages: Any, child: Any, received: queue.Queue[tuple[str, Any]], stop: Any) -> None:
-    """Take the child's pages off its queue, one ahead of the writer.
-
-    A page (about 2 MB pickled) crosses the pipe in 64 KB pieces, each sent when
-    the child's feeder thread gets the child's GIL back from the thread preparing
-    the next page; then it is unpickled. Taken by the writer between pages, that
-    took it longer than writing some pages (docs/performance.md). Here it happens
-    while the writer writes the page before, mostly waiting for the server
-    (psycopg releases the GIL while it waits).
-    """
-    while not stop.is_set():
-        try:
-            message = pages.get(timeout=_POLL_SECONDS)
-        except queue.Empty:
-            if child.is_alive():
-                continue
-            stopped = f"the process preparing pages stopped (exit code {child.exitcode})"
-            message = ("error", RuntimeError(stopped))
-        except BaseException as exc:  # raised again in the writer's thread
-            message = ("error", exc)
-        while not stop.is_set():
-            try:
-                received.put(message, timeout=_POLL_SECONDS)
-                break
-            except queue.Full:
-                continue
-        if message[0] != "page":
-            return
 
 
 # A page is some 30,000 new objects (its JSON, then its rows), none in a reference
