@@ -8,7 +8,7 @@ contiguous run of tokens, ``from:`` compares the normalised author handle and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -27,7 +27,7 @@ from listener.query import (
 )
 from listener.textnorm import normalise_handle, normalise_lang, tokenize
 
-__all__ = ["MatchDoc", "Matcher", "doc_keys", "matches", "prefilter"]
+__all__ = ["MatchDoc", "Matcher", "compile_query", "doc_keys", "matches", "prefilter"]
 
 K = TypeVar("K")
 
@@ -74,7 +74,7 @@ def matches(node: Node, doc: MatchDoc) -> bool:
     raise TypeError(f"not a query node: {node!r}")
 
 
-def _has_run(doc: MatchDoc, forms: list[tuple[str, ...]]) -> bool:
+def _has_run(doc: MatchDoc, forms: Sequence[Collection[str]]) -> bool:
     if any(doc.token_set.isdisjoint(alternatives) for alternatives in forms):
         return False
     tokens, first, rest = doc.tokens, forms[0], list(enumerate(forms[1:], start=1))
@@ -82,6 +82,41 @@ def _has_run(doc: MatchDoc, forms: list[tuple[str, ...]]) -> bool:
         if tokens[start] in first and all(tokens[start + k] in words for k, words in rest):
             return True
     return False
+
+
+Predicate = Callable[["MatchDoc"], bool]
+
+
+def compile_query(node: Node) -> Predicate:
+    """``node`` as a function of a doc, true when :func:`matches` is: each word's forms and
+    each key are worked out once, not on every post, and no node is dispatched on its type."""
+    match node:
+        case Term(word):
+            forms = frozenset(word_forms(word))
+            return lambda doc: not doc.token_set.isdisjoint(forms)
+        case Phrase(words):
+            run = [frozenset(word_forms(word)) for word in words]
+            return lambda doc: _has_run(doc, run)
+        case Hashtag(tag):
+            hashtag = "#" + tag
+            return lambda doc: hashtag in doc.token_set
+        case Mention(handle):
+            mention = "@" + handle
+            return lambda doc: mention in doc.token_set
+        case From(handle):
+            return lambda doc: doc.author == handle
+        case Lang(code):
+            return lambda doc: doc.lang == code
+        case And(children):
+            every = [compile_query(child) for child in children]
+            return lambda doc: all(test(doc) for test in every)
+        case Or(children):
+            some = [compile_query(child) for child in children]
+            return lambda doc: any(test(doc) for test in some)
+        case Not(child):
+            test = compile_query(child)
+            return lambda doc: not test(doc)
+    raise TypeError(f"not a query node: {node!r}")
 
 
 def prefilter(node: Node) -> frozenset[str] | None:
@@ -135,6 +170,7 @@ class Matcher(Generic[K]):
 
     def __init__(self, watches: Iterable[tuple[K, Node]]) -> None:
         self._watches = list(watches)
+        self._tests = [compile_query(node) for _, node in self._watches]
         self._always: list[int] = []
         self._index: dict[str, list[int]] = {}
         for position, (_, node) in enumerate(self._watches):
@@ -161,8 +197,7 @@ class Matcher(Generic[K]):
         candidates = set(self._always)
         for key in keys:
             candidates.update(index[key])
+        tests = self._tests
         return [
-            self._watches[position][0]
-            for position in sorted(candidates)
-            if matches(self._watches[position][1], doc)
+            self._watches[position][0] for position in sorted(candidates) if tests[position](doc)
         ]

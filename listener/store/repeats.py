@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,7 +57,8 @@ class Remembered:
 
 def fingerprints(rows: Sequence[tuple[Any, ...]], content: Sequence[int]) -> list[Fingerprint]:
     """Each row's fingerprint: its key (the first two values) and the values at `content`."""
-    return [(hash(row[:2]), hash(tuple([row[i] for i in content]))) for row in rows]
+    pick = itemgetter(*content)  # in C: half the time of a list comprehension per row
+    return [(hash(row[:2]), hash(pick(row))) for row in rows]
 
 
 @dataclass

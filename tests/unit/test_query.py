@@ -27,7 +27,7 @@ from listener.query import (
     parse,
     word_forms,
 )
-from listener.querymatch import MatchDoc, Matcher, matches, prefilter
+from listener.querymatch import MatchDoc, Matcher, compile_query, matches, prefilter
 
 a, b, c, d = Term("a"), Term("b"), Term("c"), Term("d")
 
@@ -339,6 +339,7 @@ POST = MatchDoc.from_post(
 )
 def test_matches(query: str, expected: bool) -> None:
     assert matches(parse(query), POST) is expected
+    assert compile_query(parse(query))(POST) is expected
 
 
 def test_match_doc_from_post_normalises() -> None:
@@ -400,6 +401,15 @@ def test_matcher_agrees_with_matches() -> None:
         assert matcher.match(doc) == expected, doc
         hits += len(expected)
     assert hits > 1000  # the random set really exercises matching
+
+
+def test_a_compiled_query_agrees_with_matches() -> None:
+    rng = random.Random(29)
+    queries = [_random_watch(rng) for _ in range(200)]
+    docs = [_random_doc(rng) for _ in range(200)]
+    for node in queries:
+        test = compile_query(node)
+        assert [test(doc) for doc in docs] == [matches(node, doc) for doc in docs], node
 
 
 def test_matcher_returns_keys_in_input_order() -> None:
