@@ -151,7 +151,7 @@ ANALYZE_BATCH = 10_000
 LANGUAGE_BATCH = 10_000
 
 
-Score = tuple[float, float, float, float, str]  # compound, pos, neu, neg, label
+Score = store_scores.Score  # compound, pos, neu, neg, label
 
 
 def analyze(

@@ -9,7 +9,7 @@ from listener.collectors.base import PostItem
 from listener.plaintext import readable_text
 from listener.query import Node, account_watch, hashtag_watch, keyword_watch, parse
 from listener.querymatch import MatchDoc, Matcher
-from listener.textnorm import normalise_handle, normalise_lang, tokenize
+from listener.textnorm import tokenize
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class WatchMatcher:
             # a line break, so these are the tokens of the two texts on two lines.)
             tokens += tokenize(readable_text(item.platform, item.analysis_text))
         author = item.author.handle if item.author else ""
-        doc = MatchDoc(tuple(tokens), normalise_handle(author), normalise_lang(item.lang))
+        doc = MatchDoc.from_tokens(tokens, author=author, lang=item.lang)
         found = [
             w
             for w in self._matcher.match(doc)

@@ -47,11 +47,22 @@ class MatchDoc:
     @classmethod
     def from_post(cls, text: str, *, author: str = "", lang: str | None = None) -> MatchDoc:
         """Build a MatchDoc from raw post text, author handle and language code."""
-        return cls(tuple(tokenize(text)), normalise_handle(author), normalise_lang(lang))
+        return cls.from_tokens(tokenize(text), author=author, lang=lang)
+
+    @classmethod
+    def from_tokens(
+        cls, tokens: Iterable[str], *, author: str = "", lang: str | None = None
+    ) -> MatchDoc:
+        """Build a MatchDoc from tokens (textnorm.tokenize's), author handle and language code."""
+        return cls(tuple(tokens), normalise_handle(author), normalise_lang(lang))
 
 
 def matches(node: Node, doc: MatchDoc) -> bool:
-    """Return whether ``doc`` satisfies the query ``node``."""
+    """Return whether ``doc`` satisfies the query ``node``.
+
+    The plain reading of a query, node by node. Matching many posts uses
+    :func:`compile_query` instead; the tests hold the two to the same answers.
+    """
     match node:
         case Term(word):
             return not doc.token_set.isdisjoint(word_forms(word))
@@ -159,10 +170,15 @@ def _breadth(keys: frozenset[str]) -> tuple[bool, int]:
 
 def doc_keys(doc: MatchDoc) -> frozenset[str]:
     """Return the prefilter keys a post has: its tokens, ``from:<author>`` and ``lang:<code>``."""
-    extra = [f"from:{doc.author}"] if doc.author else []
+    return doc.token_set.union(_other_keys(doc))
+
+
+def _other_keys(doc: MatchDoc) -> list[str]:
+    """The prefilter keys of a post that are not tokens: ``from:<author>``, ``lang:<code>``."""
+    keys = [f"from:{doc.author}"] if doc.author else []
     if doc.lang:
-        extra.append(f"lang:{doc.lang}")
-    return doc.token_set.union(extra)
+        keys.append(f"lang:{doc.lang}")
+    return keys
 
 
 class Matcher(Generic[K]):
@@ -188,10 +204,7 @@ class Matcher(Generic[K]):
         """Return the keys of the watches ``doc`` matches, in the order they were given."""
         index = self._index
         keys = [*doc.token_set.intersection(self._keys)]  # most posts have none or one
-        if doc.author and f"from:{doc.author}" in index:
-            keys.append(f"from:{doc.author}")
-        if doc.lang and f"lang:{doc.lang}" in index:
-            keys.append(f"lang:{doc.lang}")
+        keys += [key for key in _other_keys(doc) if key in index]
         if not keys and not self._always:
             return []
         candidates = set(self._always)

@@ -75,8 +75,8 @@ def results(
     PostgreSQL reads the row of every match it counts or orders. A search that
     matches few enough posts (ONE_PASS_MAX, as the planner estimates them), and
     any phrase, is counted and ordered in one read of its matches; the page's
-    order comes from there (the newest queries.RANK_WINDOW ranked by one lookup of their
-    ids). A search that matches more is counted up to TOTAL_CAP, then ordered
+    order comes from there (the newest RANK_WINDOW, see queries, ranked by one
+    lookup of their ids). A search that matches more is counted up to TOTAL_CAP, then ordered
     as search_ids() orders it, which finds the newest matches without reading
     every one.
     """
@@ -166,8 +166,8 @@ def _count_fts(conn: sa.Connection, node: Node, filters: SearchFilters) -> int:
 
     Joining posts to every match costs a row lookup each (100,000 of them for a
     common word at a million posts); department and topic links need only the id.
-    A date range that holds fewer posts than queries.LOOKUP_COST times the text matches is
-    walked in ix_posts_created_at instead, checking each post against the matches.
+    A date range that holds fewer posts than LOOKUP_COST (see queries) times the text
+    matches is walked in ix_posts_created_at instead, checking each post against the matches.
     """
     parts = plan(node)
     assert parts.text is not None  # count() checked
