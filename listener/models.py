@@ -198,12 +198,13 @@ class Cursor(SQLModel, table=True):
 class SentimentScore(SQLModel, table=True):
     __tablename__ = "sentiment_scores"
 
+    # PostgreSQL has no such foreign key, but a trigger with the same effect (migration 0010).
     post_id: int = Field(foreign_key="posts.id", ondelete="CASCADE", primary_key=True)
     compound: float
     pos: float
     neu: float
     neg: float
-    label: str = Field(max_length=16, index=True)
+    label: str = Field(max_length=16)
     text_hash: str = Field(max_length=64)  # of the text scored: stale if it differs (unindexed)
     scorer_version: str = Field(max_length=32)
     scored_at: datetime = _ts()

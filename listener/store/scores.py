@@ -247,6 +247,10 @@ _TEXTS_SQL = (
 )
 
 
+# PostgreSQL: held shared by a transaction storing scores, exclusively by one deleting
+# posts (the trigger of migration 0010, which spells the same number).
+SCORES_LOCK = 7_310_052_023
+
 # One score row: post_id, compound, pos, neu, neg, label, text_hash.
 ScoreRow = tuple[int, float, float, float, float, str, str]
 
@@ -254,12 +258,20 @@ ScoreRow = tuple[int, float, float, float, float, str, str]
 def save_scores(
     conn: sa.Connection, rows: Sequence[ScoreRow], *, version: str, scored_at: datetime
 ) -> None:
-    """Store one score per post (ids distinct), replacing the post's stale score if any."""
+    """Store one score per post (ids distinct), replacing the post's stale score if any.
+
+    A row whose post is no longer stored (erased while its text was being scored)
+    is left out.
+    """
     if not rows:
         return
     # At the driver level, as store.bulk writes: the scorer version and time are
     # the same for every row, so they are converted once, not once a row.
     if conn.dialect.name == "postgresql":
+        # No foreign key on PostgreSQL (migration 0010): a score is stored only if
+        # its post is, and the lock, taken before the insert's snapshot, keeps a
+        # post being deleted meanwhile from keeping a score.
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock_shared(%s)", (SCORES_LOCK,))
         arrays = tuple(list(column) for column in zip(*rows, strict=True))
         conn.exec_driver_sql(_SAVE_POSTGRES, (version, scored_at, *arrays))
         return
@@ -272,13 +284,18 @@ _SCORE_COLUMNS = "post_id, compound, pos, neu, neg, label, text_hash, scorer_ver
 _ON_CONFLICT = "ON CONFLICT (post_id) DO UPDATE SET " + ", ".join(
     f"{c} = excluded.{c}" for c in _SCORE_COLUMNS.split(", ")[1:]
 )
+# Only where the post is still stored, as on PostgreSQL: a post erased since the pass
+# read it has no score to keep (SQLite's foreign key would fail the whole batch).
 _SAVE_SQLITE = (
-    f"INSERT INTO sentiment_scores ({_SCORE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO sentiment_scores ({_SCORE_COLUMNS})"
+    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 FROM posts WHERE id = ?1)"
     f" {_ON_CONFLICT}"
 )
 _SAVE_POSTGRES = (
     f"INSERT INTO sentiment_scores ({_SCORE_COLUMNS})"
     " SELECT u.*, %s::text, %s::timestamptz FROM unnest(%b::bigint[], %b::float8[],"
     " %b::float8[], %b::float8[], %b::float8[], %b::text[], %b::text[])"
-    f" AS u {_ON_CONFLICT}"
+    " AS u(post_id, compound, pos, neu, neg, label, text_hash)"
+    " WHERE EXISTS (SELECT 1 FROM posts p WHERE p.id = u.post_id)"
+    f" {_ON_CONFLICT}"
 )

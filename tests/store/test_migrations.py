@@ -62,7 +62,18 @@ def test_the_migrations_build_the_schema_the_models_describe(engine: sa.Engine) 
     # The search index (FTS5 tables; on PostgreSQL the tsvector column, the department ids
     # beside it and their index) is the migrations' own business.
     relevant = [d for d in diff if not any(name in repr(d) for name in ENGINE_ONLY)]
+    if engine.dialect.name == "postgresql":  # a trigger instead of the foreign key (0010)
+        relevant = [d for d in relevant if not _is_scores_foreign_key(d)]
     assert relevant == []
+
+
+def _is_scores_foreign_key(diff: object) -> bool:
+    return (
+        isinstance(diff, tuple)
+        and diff[0] == "add_fk"
+        and diff[1].parent.name == "sentiment_scores"
+        and diff[1].referred_table.name == "posts"
+    )
 
 
 def test_statistics_are_refreshed_after_a_bulk_write(engine: sa.Engine) -> None:
