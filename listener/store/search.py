@@ -53,6 +53,15 @@ def is_text(node: Node) -> bool:
     return True
 
 
+def has_phrase(node: Node | None) -> bool:
+    """True when `node` holds a phrase anywhere (PostgreSQL reads every candidate's row for it)."""
+    if isinstance(node, Phrase):
+        return True
+    if isinstance(node, Not):
+        return has_phrase(node.child)
+    return isinstance(node, And | Or) and any(has_phrase(child) for child in node.children)
+
+
 def plan(node: Node) -> TextPlan:
     """Give the index the largest ranked text part of a top-level AND."""
     if is_text(node) and not isinstance(node, Not):

@@ -7,10 +7,18 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from listener.query import And, Node, Not, Or, Phrase
+from listener.query import Node
 from listener.store import queries
 from listener.store.queries import clipped_search_ids
-from listener.store.search import FTS, POSTS, condition, fts_match, plan, relevance
+from listener.store.search import (
+    FTS,
+    POSTS,
+    condition,
+    fts_match,
+    has_phrase,
+    plan,
+    relevance,
+)
 from listener.store.search_filters import (
     SearchFilters,
     clip_dates,
@@ -85,7 +93,7 @@ def results(
         return _total(conn, node, clipped, exact=exact), clipped_search_ids(conn, node, clipped)
     text = plan(node).text
     ranks = filters.sort == "relevance" and text is not None
-    if not _has_phrase(text) and _estimated(conn, node, clipped) > ONE_PASS_MAX:
+    if not has_phrase(text) and _estimated(conn, node, clipped) > ONE_PASS_MAX:
         found = _total(conn, node, clipped, exact=exact)
         if found.value > TOTAL_CAP or not found.exact:
             return found, clipped_search_ids(conn, node, clipped)
@@ -133,15 +141,6 @@ def _matches_counted(
     counted = counted.order_by(*(order if oldest else (c.desc() for c in order))).limit(keep)
     rows = conn.execute(counted).all()
     return (rows[0][1] if rows else 0), [pk for pk, _ in rows]
-
-
-def _has_phrase(node: Node | None) -> bool:
-    """Whether the text node `node` holds a phrase anywhere."""
-    if isinstance(node, Phrase):
-        return True
-    if isinstance(node, Not):
-        return _has_phrase(node.child)
-    return isinstance(node, And | Or) and any(_has_phrase(child) for child in node.children)
 
 
 def count(conn: sa.Connection, node: Node | None, filters: SearchFilters) -> int:
