@@ -290,6 +290,16 @@ def test_past_the_cap_the_total_is_a_lower_bound_unless_counted(
     assert "exact_total=true&amp;page=2" in all_counted.text  # the count is kept across pages
 
 
+def test_a_capped_total_smaller_than_a_page_still_leads_to_the_next(
+    editor: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(totals, "TOTAL_CAP", 5)  # fewer than the 25 a page shows
+    page = editor.get("/conversations", params={"q": "nhs"})
+    assert "More than 5 posts" in page.text
+    assert 'class="govuk-pagination' in page.text
+    assert 'href="/conversations?q=nhs&amp;page=2"' in page.text
+
+
 def test_matched_words_are_highlighted(editor: TestClient) -> None:
     page = editor.get("/conversations", params={"q": "#nhs"})
     assert '<mark class="app-mark">#NHS</mark>' in page.text
