@@ -13,8 +13,10 @@ bench_sentiment.py, docs/performance.md).
 
 So on PostgreSQL the foreign key goes, and the database keeps what it gave:
 
-- a statement trigger on posts deletes the scores of deleted posts (the
-  cascade that erasure and retention rely on);
+- a statement trigger on posts deletes the scores of deleted posts, as the
+  cascade did. Erasure and retention delete a post's scores themselves first;
+  the trigger also catches a score written in between, and covers any other
+  delete;
 - listener.store.scores.save_scores inserts a score only where its post
   exists, holding a shared transaction-level advisory lock, and the trigger
   takes the same lock exclusively before it deletes. A post deleted while its
