@@ -31,7 +31,7 @@ Main = Callable[[list[str] | None], int]
 # (name, entry point, arguments at the sizes, arguments for --quick)
 STAGES: list[tuple[str, Main, list[str], list[str]]] = [
     ("import", bench_import.main, ["--posts", "1000000", "--runs", "1"], ["--posts", "20000"]),
-    ("sentiment", bench_sentiment.main, ["--posts", "200000"], ["--posts", "20000"]),
+    ("sentiment", bench_sentiment.main, ["--posts", "200000", "--runs", "3"], ["--posts", "20000"]),
     ("topics", bench_topics.main, ["--posts", "50000"], ["--posts", "5000"]),
     (
         "digest",

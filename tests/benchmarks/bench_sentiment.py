@@ -1,6 +1,6 @@
 """Benchmark listener's sentiment stage against a plain single-process VADER loop.
 
-    .venv/bin/python -m tests.benchmarks.bench_sentiment --posts 200000 [--engine sqlite|postgresql|both]
+    .venv/bin/python -m tests.benchmarks.bench_sentiment --posts 200000 [--engine sqlite|postgresql|both] [--runs 3]
 
 For each engine, set up without timing: a fresh database, `listener init`,
 `listener config import`, `listener import` of the cached synthetic twarc2 week
@@ -21,6 +21,11 @@ its own (wall, CPU and peak RSS from `os.wait4`, see bench_import.measure):
   processes (one per core) and writes the scores. analyze itself is not timed:
   it would detect again the languages of posts X marked "und", which stay
   pending until they are scored.
+
+`--runs N` repeats the pair N times on the same database (its scores deleted
+between rounds), baseline then listener each time, and reports the round with
+the median ratio beside every round's: on a shared VM the speed of the machine
+itself moves from one child to the next, and one pair can land on either side.
 
 The issue's target: listener's posts/s at least 1.7 times the baseline's on 2
 cores, and reposts not rescored. Checks (exit status 1 if one fails): every post
@@ -96,15 +101,38 @@ class Rate:
 
 
 @dataclass
+class Round:
+    """One baseline child and one sentiment child, measured one after the other."""
+
+    baseline: dict[str, Any]  # the baseline child's report
+    sentiment: dict[str, Any]  # the sentiment child's report
+    step: Step  # the sentiment child, as measured
+
+    def ratio(self) -> float:
+        """listener's posts/s (child wall) over the baseline's in this round."""
+        ours = self.sentiment["scored"] / self.step.seconds
+        return ours / (self.baseline["posts"] / self.baseline["plain_all_s"])
+
+
+@dataclass
 class EngineResult:
     """Everything measured on one engine; kept as far as it got when a step fails."""
 
     engine: str
     steps: list[Step] = field(default_factory=list)
-    baseline: dict[str, Any] = field(default_factory=dict)  # the baseline child's report
-    sentiment: dict[str, Any] = field(default_factory=dict)  # the sentiment child's report
+    rounds: list[Round] = field(default_factory=list)
+    baseline: dict[str, Any] = field(default_factory=dict)  # the median round's baseline
+    sentiment: dict[str, Any] = field(default_factory=dict)  # ...and its sentiment child
+    median_round: int = 0  # index into rounds of the round reported
     check: dict[str, Any] = field(default_factory=dict)  # the store after scoring
     failures: list[str] = field(default_factory=list)
+
+    def choose_median(self) -> None:
+        """Report the round whose ratio is the median (the lower of two middles)."""
+        order = sorted(range(len(self.rounds)), key=lambda i: self.rounds[i].ratio())
+        self.median_round = order[(len(order) - 1) // 2]
+        chosen = self.rounds[self.median_round]
+        self.baseline, self.sentiment = chosen.baseline, chosen.sentiment
 
     def rates(self) -> list[Rate]:
         """The figures to compare, slowest first as measured; empty until both ran."""
@@ -144,8 +172,8 @@ class EngineResult:
         ]
 
     def sentiment_step(self) -> Step:
-        """The measured child of listener's sentiment stage."""
-        return next(s for s in self.steps if s.step == "sentiment")
+        """The measured child of listener's sentiment stage (in the round reported)."""
+        return self.rounds[self.median_round].step
 
     def cpu_bound_ratio(self) -> float | None:
         """The ratio listener would reach if its CPU time were spread evenly over the
@@ -171,6 +199,7 @@ class Plan:
     posts: int
     timeout: float
     source: Path  # the snapshot of listener's source the children import
+    runs: int = 1  # rounds of baseline then listener
 
 
 def child_env(url: str, plan: Plan) -> dict[str, str]:
@@ -209,9 +238,15 @@ def bench_engine(result: EngineResult, url: str, plan: Plan, workdir: Path) -> N
         )
         result.steps.append(_step(result.engine, name, done))
     child("detect languages (setup)", "languages")
-    result.baseline = child("baseline", "baseline")
-    result.sentiment = child("sentiment", "sentiment")
+    for run in range(1, plan.runs + 1):
+        label = "" if run == 1 else f" (round {run})"
+        if run > 1:
+            child(f"delete the scores (setup, round {run})", "reset")
+        baseline = child(f"baseline{label}", "baseline")
+        sentiment = child(f"sentiment{label}", "sentiment")
+        result.rounds.append(Round(baseline, sentiment, result.steps[-1]))
     result.check = child("check (after)", "check")
+    result.choose_median()
     result.failures += check(result)
 
 
@@ -219,6 +254,8 @@ def check(result: EngineResult) -> list[str]:
     """What is wrong with the scores listener left: nothing, when all is well."""
     b, a, c, engine = result.baseline, result.sentiment, result.check, result.engine
     failures = []
+    if len({(r.sentiment["scored"], r.sentiment["computed"]) for r in result.rounds}) > 1:
+        failures.append(f"{engine}: the rounds scored different numbers of posts or texts")
     if a["scored"] != b["posts"]:
         failures.append(f"{engine}: listener scored {a['scored']:,} posts, {b['posts']:,} pending")
     if c["current"] != c["scorable"] or c["other_scores"]:
@@ -349,6 +386,20 @@ def child_sentiment(url: str) -> dict[str, Any]:
     }
 
 
+def child_reset(url: str) -> dict[str, Any]:
+    """Delete every score, so that the next round scores the same posts again."""
+    from listener.store.db import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        deleted = conn.exec_driver_sql("DELETE FROM sentiment_scores").rowcount
+    if engine.dialect.name == "postgresql":  # autovacuum is off on the test server
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE) sentiment_scores")
+    engine.dispose()
+    return {"deleted": deleted}
+
+
 def child_check(url: str) -> dict[str, Any]:
     """The store after analyze: posts to score, their current scores, and a digest of them."""
     import sqlalchemy as sa
@@ -397,6 +448,7 @@ CHILDREN: dict[str, Callable[[str], dict[str, Any]]] = {
     "languages": child_languages,
     "baseline": child_baseline,
     "sentiment": child_sentiment,
+    "reset": child_reset,
     "check": child_check,
 }
 
@@ -442,6 +494,12 @@ def _verdicts(results: list[EngineResult]) -> list[str]:
             lines.append(f"{result.engine}: not measured ({'; '.join(result.failures)[:200]})")
             continue
         verdict = "meets" if ratio >= TARGET else "misses"
+        if len(result.rounds) > 1:
+            each = ", ".join(f"{r.ratio():.2f}x" for r in result.rounds)
+            lines.append(
+                f"{result.engine}: {len(result.rounds)} rounds, listener over the baseline"
+                f" {each}; the median round ({result.median_round + 1}) is reported."
+            )
         lines.append(
             f"{result.engine}: listener {ratio:.2f}x the baseline ({verdict} {TARGET}x);"
             f" {a['computed']:,} distinct texts computed for {a['scored']:,} posts"
@@ -484,6 +542,7 @@ def report(
             {
                 **asdict(r),
                 "ratio": r.ratio(),
+                "round_ratios": [round(x.ratio(), 3) for x in r.rounds],
                 "cpu_bound_ratio": r.cpu_bound_ratio(),
                 "rates": [{**asdict(x), "per_second": round(x.per_second, 1)} for x in r.rates()],
             }
@@ -526,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
         source = Path(folder)
         hashes = snapshot(source)
         measured = {"listener_commit": _commit(), "listener_source": fingerprint(hashes)}
-        plan = Plan(file, args.posts, args.timeout, source)
+        plan = Plan(file, args.posts, args.timeout, source, runs=args.runs)
         results = [bench(engine, plan, args.pg_admin_url) for engine in engines]
         return report(args, plan, results, source=measured)
 
@@ -543,6 +602,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--timeout", type=float, default=1500, help="seconds per step (default 1500)"
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where results go")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="rounds of baseline then listener (default 1)"
+    )
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
