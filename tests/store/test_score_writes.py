@@ -75,40 +75,35 @@ def _in_thread(work: Callable[[], None]) -> tuple[threading.Thread, list[BaseExc
 @postgres_only
 def test_a_post_deleted_while_its_score_is_written_keeps_no_score(engine: sa.Engine) -> None:
     row = store_post(engine)
-    scoring = engine.connect()
-    transaction = scoring.begin()
-    scores.save_scores(scoring, [row], version=VERSION, scored_at=utcnow())  # not committed
 
     def delete() -> None:
         with write_transaction(engine) as conn:
             delete_posts(conn)
 
-    deleting, errors = _in_thread(delete)
-    deleting.join(0.5)
-    assert deleting.is_alive(), "the deletion's trigger waits for the scores being written"
-    transaction.commit()
-    scoring.close()
+    # Closed on the way out, even on failure, so that no lock outlives the test.
+    with engine.connect() as scoring, scoring.begin():
+        scores.save_scores(scoring, [row], version=VERSION, scored_at=utcnow())
+        deleting, errors = _in_thread(delete)
+        deleting.join(0.5)
+        waited = deleting.is_alive()  # the deletion's trigger waits for these scores
     deleting.join(10)
-    assert not deleting.is_alive() and errors == []
+    assert waited and not deleting.is_alive() and errors == []
     assert stored_scores(engine) == []
 
 
 @postgres_only
 def test_a_score_written_while_its_post_is_deleted_is_left_out(engine: sa.Engine) -> None:
     row = store_post(engine)
-    deleting = engine.connect()
-    transaction = deleting.begin()
-    delete_posts(deleting)  # the trigger holds the lock until this commits
 
     def save() -> None:
         with write_transaction(engine) as conn:
             scores.save_scores(conn, [row], version=VERSION, scored_at=utcnow())
 
-    scoring, errors = _in_thread(save)
-    scoring.join(0.5)
-    assert scoring.is_alive(), "the scores wait for the deletion"
-    transaction.commit()
-    deleting.close()
+    with engine.connect() as deleting, deleting.begin():
+        delete_posts(deleting)  # the trigger holds the lock until this commits
+        scoring, errors = _in_thread(save)
+        scoring.join(0.5)
+        waited = scoring.is_alive()  # the scores wait for the deletion
     scoring.join(10)
-    assert not scoring.is_alive() and errors == []
+    assert waited and not scoring.is_alive() and errors == []
     assert stored_scores(engine) == []
