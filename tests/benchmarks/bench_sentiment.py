@@ -186,9 +186,9 @@ class EngineResult:
         return baseline / (ours / cores)
 
     def ratio(self) -> float | None:
-        """listener's posts/s (child wall) over the baseline's; None until both ran."""
-        rates = self.rates()
-        return rates[1].per_second / rates[0].per_second if rates else None
+        """listener's posts/s (child wall) over the baseline's, in the round reported;
+        None until both ran."""
+        return self.rounds[self.median_round].ratio() if self.baseline and self.sentiment else None
 
 
 @dataclass(frozen=True)
