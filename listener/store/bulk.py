@@ -231,15 +231,23 @@ def _upsert_postgres(
     conn: sa.Connection, plan: _Plan, rows: Sequence[tuple[Any, ...]]
 ) -> tuple[dict[Key, int], int]:
     unique = {(row[0], row[1]): row for row in rows}  # one statement touches a row once
-    arrays = tuple(list(values) for values in zip(*unique.values(), strict=True))
-    ids: dict[Key, int] = {}
+    # In key order, so that concurrent writers take shared rows in the same order
+    # rather than each holding one that the other waits for (a deadlock).
+    ordered = [unique[key] for key in sorted(unique)]
+    arrays = tuple(list(values) for values in zip(*ordered, strict=True))
+    found: dict[Key, int] = {}
     new = 0
     for pk, platform, native_id, inserted in conn.exec_driver_sql(
         _postgres_statement(plan), arrays
     ):
-        ids[(platform, native_id)] = pk
+        found[(platform, native_id)] = pk
         new += bool(inserted)
-    return ids, new
+    if len(found) < len(unique):
+        # Stored unchanged by a writer that committed after this statement began: the
+        # upsert waited for it and left the row alone, and the statement's lookup could
+        # not see it yet. A new statement does.
+        found.update(ids(conn, plan.table, [key for key in unique if key not in found]))
+    return found, new
 
 
 @cache
