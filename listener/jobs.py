@@ -265,10 +265,11 @@ def _save_batch(
 
     rows = [(post.id, *scores[post.text_hash], post.text_hash) for post in batch.posts]
     with write_transaction(engine) as conn:
-        store_scores.save_scores(conn, rows, version=SCORER_VERSION, scored_at=utcnow())
-    report.scored += len(batch.posts)
+        stored = store_scores.save_scores(conn, rows, version=SCORER_VERSION, scored_at=utcnow())
+    # A post erased while its text was scored keeps no score, and is not counted.
+    report.scored += stored
     report.computed += len(computed)
-    report.reused += len(batch.posts) - len(computed)
+    report.reused += max(0, stored - len(computed))
     return computed
 
 

@@ -257,14 +257,15 @@ ScoreRow = tuple[int, float, float, float, float, str, str]
 
 def save_scores(
     conn: sa.Connection, rows: Sequence[ScoreRow], *, version: str, scored_at: datetime
-) -> None:
-    """Store one score per post (ids distinct), replacing the post's stale score if any.
+) -> int:
+    """Store one score per post (ids distinct), replacing the post's stale score if any;
+    return how many were stored.
 
     A row whose post is no longer stored (erased while its text was being scored)
     is left out.
     """
     if not rows:
-        return
+        return 0
     # At the driver level, as store.bulk writes: the scorer version and time are
     # the same for every row, so they are converted once, not once a row.
     if conn.dialect.name == "postgresql":
@@ -273,11 +274,10 @@ def save_scores(
         # post being deleted meanwhile from keeping a score.
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock_shared(%s)", (SCORES_LOCK,))
         arrays = tuple(list(column) for column in zip(*rows, strict=True))
-        conn.exec_driver_sql(_SAVE_POSTGRES, (version, scored_at, *arrays))
-        return
+        return conn.exec_driver_sql(_SAVE_POSTGRES, (version, scored_at, *arrays)).rowcount
     process = SCORES.c.scored_at.type._cached_bind_processor(conn.dialect)
     stamp = process(scored_at) if process else scored_at
-    conn.exec_driver_sql(_SAVE_SQLITE, [(*row, version, stamp) for row in rows])
+    return conn.exec_driver_sql(_SAVE_SQLITE, [(*row, version, stamp) for row in rows]).rowcount
 
 
 _SCORE_COLUMNS = "post_id, compound, pos, neu, neg, label, text_hash, scorer_version, scored_at"

@@ -38,7 +38,7 @@ def delete_posts(conn: sa.Connection) -> None:
 def test_a_score_is_stored_and_goes_with_its_post(engine: sa.Engine) -> None:
     row = store_post(engine)
     with write_transaction(engine) as conn:
-        scores.save_scores(conn, [row], version=VERSION, scored_at=utcnow())
+        assert scores.save_scores(conn, [row], version=VERSION, scored_at=utcnow()) == 1
     assert stored_scores(engine) == [(row[0], "negative")]
     with write_transaction(engine) as conn:
         delete_posts(conn)
@@ -50,7 +50,7 @@ def test_a_score_for_a_post_no_longer_stored_is_left_out(engine: sa.Engine) -> N
     with write_transaction(engine) as conn:
         delete_posts(conn)
     with write_transaction(engine) as conn:  # no error: the rest of a batch is stored
-        scores.save_scores(conn, [row], version=VERSION, scored_at=utcnow())
+        assert scores.save_scores(conn, [row], version=VERSION, scored_at=utcnow()) == 0
     assert stored_scores(engine) == []
 
 
