@@ -175,24 +175,21 @@ def store_page(
     totals: PageTotals,
     origin: PageOrigin,
 ) -> None:
-    """Store one page, its quarantined items and the cursor after it, in one transaction."""
+    """Store one page, its quarantined items and the cursor after it, in one transaction
+    (again, if PostgreSQL ended it to break a deadlock with another writer)."""
     now = utcnow()
     if isinstance(page, Page):
         page = prepare(page, linker.matcher, now=now)
-    with write_transaction(engine) as conn:
-        refs, suppressed = rights.screen(conn, page.refs)  # erased authors are never stored
-        rows = page.rows.only({ref.key for ref in refs}) if suppressed else page.rows
-        assigned = linker.assign(refs, answers=origin.answers)
-        in_departments = {key: department_ids for key, (department_ids, _) in assigned.items()}
-        result = writes.write_rows(conn, rows, departments=in_departments, written=totals.written)
-        departments, watches = linker.pairs(assigned, result.ids)
-        writes.link_departments(conn, departments)
-        writes.link_watches(conn, watches)
-        writes.quarantine(conn, page.rejected, source=origin.source, run_id=origin.run_id, now=now)
-        if origin.cursor_key is not None and page.cursor is not None:
-            writes.save_cursor(
-                conn, source=origin.source, key=origin.cursor_key, value=page.cursor, now=now
-            )
+    for attempt in range(1, PAGE_ATTEMPTS + 1):
+        try:
+            with write_transaction(engine) as conn:
+                stored = _write_page(conn, page, linker, totals.written, origin, now)
+            break
+        except sa.exc.OperationalError as exc:
+            # Nothing of the page was kept and the totals are untouched: write it again.
+            if attempt == PAGE_ATTEMPTS or not _retryable(exc):
+                raise
+    result, suppressed, departments, watches = stored
     repeats.remember(result.written)
     totals.pages += 1
     totals.new += result.new
@@ -205,6 +202,48 @@ def store_page(
     for _, department_id in departments:
         slug = linker.slug_of[department_id]
         totals.per_department[slug] = totals.per_department.get(slug, 0) + 1
+
+
+# A page whose transaction PostgreSQL ended to break a deadlock with another writer
+# (rows of the same posts linked in another order by a concurrent collector, say) is
+# written again, up to this many times in all.
+PAGE_ATTEMPTS = 3
+_RETRYABLE = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+
+
+def _retryable(exc: sa.exc.OperationalError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE
+
+
+class _Stored(NamedTuple):
+    result: writes.UpsertResult
+    suppressed: int
+    departments: set[tuple[int, int]]
+    watches: set[tuple[int, int]]
+
+
+def _write_page(
+    conn: sa.Connection,
+    page: PreparedPage,
+    linker: Linker,
+    written: repeats.Written,
+    origin: PageOrigin,
+    now: datetime,
+) -> _Stored:
+    refs, suppressed = rights.screen(conn, page.refs)  # erased authors are never stored
+    rows = page.rows.only({ref.key for ref in refs}) if suppressed else page.rows
+    assigned = linker.assign(refs, answers=origin.answers)
+    in_departments = {key: department_ids for key, (department_ids, _) in assigned.items()}
+    result = writes.write_rows(conn, rows, departments=in_departments, written=written)
+    departments, watches = linker.pairs(assigned, result.ids)
+    writes.link_departments(conn, departments)
+    writes.link_watches(conn, watches)
+    writes.quarantine(conn, page.rejected, source=origin.source, run_id=origin.run_id, now=now)
+    if origin.cursor_key is not None and page.cursor is not None:
+        writes.save_cursor(
+            conn, source=origin.source, key=origin.cursor_key, value=page.cursor, now=now
+        )
+    return _Stored(result, suppressed, departments, watches)
 
 
 RUNS = CollectionRun.__table__  # type: ignore[attr-defined]
