@@ -6,7 +6,8 @@ Each benchmark is the module of the same name and can be run on its own (see
 README.md in this folder); this runs them in a sensible order, with the sizes
 the issue asks for, and stops at the first that fails to run. Each writes its
 own results file. --quick runs every stage at small sizes, to check the suite
-works (minutes, not hours); its figures mean little. Run on a quiet machine:
+works (minutes, not hours); its figures mean little, so they go to a folder
+under the temporary directory unless --results says otherwise. Run on a quiet machine:
 every figure is a wall time on 2 cores.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +30,7 @@ from tests.benchmarks import (
 )
 
 Main = Callable[[list[str] | None], int]
+QUICK_RESULTS = Path(tempfile.gettempdir()) / "listener-bench" / "quick-results"
 # (name, entry point, arguments at the issue's sizes, arguments for --quick)
 STAGES: list[tuple[str, Main, list[str], list[str]]] = [
     ("import", bench_import.main, ["--posts", "1000000", "--runs", "1"], ["--posts", "20000"]),
@@ -56,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = chosen - {s[0] for s in STAGES}
     if unknown:
         parser.error(f"--only: unknown stage(s) {', '.join(sorted(unknown))}")
+    if args.quick and args.results is None:
+        args.results = QUICK_RESULTS
+        print(f"--quick: results go to {QUICK_RESULTS}", flush=True)
     for name, run, full, quick in STAGES:
         if chosen and name not in chosen:
             continue

@@ -66,9 +66,16 @@ def on_engine(
 
 
 def record(directory: Path, name: str, payload: dict[str, Any], markdown: str) -> Path:
-    """Write the results as <name>-<date>.json and .md in `directory`; return the JSON path."""
+    """Write the results as <name>-<date>.json and .md in `directory`, or -2, -3 ... after
+    the date when a run of that day is already there (it is never overwritten); return
+    the JSON path."""
     directory.mkdir(parents=True, exist_ok=True)
-    stem = directory / f"{name}-{payload['date'][:10]}"
+    base = f"{name}-{payload['date'][:10]}"
+    stem = directory / base
+    taken = 1
+    while stem.with_suffix(".json").exists() or stem.with_suffix(".md").exists():
+        taken += 1
+        stem = directory / f"{base}-{taken}"
     stem.with_suffix(".json").write_text(json.dumps(payload, indent=2) + "\n")
     stem.with_suffix(".md").write_text(markdown + "\n")
     return stem.with_suffix(".json")
