@@ -1,5 +1,5 @@
 """Two writers storing the same posts at once on PostgreSQL (an import beside a collector,
-or an import's two lanes): every post gets its id and its author, and neither deadlocks."""
+say): every post gets its id and its author, and neither deadlocks."""
 
 from __future__ import annotations
 
