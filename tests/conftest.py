@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,22 @@ def make_post(native_id: str, text: str, **fields: object) -> PostItem:
     }
     defaults.update(fields)
     return PostItem(native_id=native_id, text=text, **defaults)  # type: ignore[arg-type]
+
+
+def in_thread(work: Callable[[], object]) -> tuple[threading.Thread, list[object]]:
+    """Start `work` in a thread (a second database session, say); the list gets what it
+    returned, or the error it raised, once it ends."""
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as error:  # reported by the test
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
 
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright cannot download browsers here

@@ -3,36 +3,18 @@ say): every post gets its id and its author, and neither deadlocks."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 import sqlalchemy as sa
 
 from listener.models import utcnow
 from listener.store import writes
 from listener.store.db import write_transaction
-from tests.conftest import make_post
+from tests.conftest import in_thread, make_post
 
 # SQLite has one writer at a time: nothing here can happen there.
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 NOW = utcnow()
-
-
-def _in_thread(work: Callable[[], object]) -> tuple[threading.Thread, list[object]]:
-    """Run `work` in a thread; the list gets what it returned or the error it raised."""
-    outcome: list[object] = []
-
-    def run() -> None:
-        try:
-            outcome.append(work())
-        except BaseException as error:  # reported by the test
-            outcome.append(error)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, outcome
 
 
 def test_a_post_committed_by_another_writer_meanwhile_keeps_its_id_and_author(
@@ -46,7 +28,7 @@ def test_a_post_committed_by_another_writer_meanwhile_keeps_its_id_and_author(
 
     with engine.connect() as first, first.begin():
         writes.upsert_posts(first, [post], now=NOW)
-        second, outcome = _in_thread(write)
+        second, outcome = in_thread(write)
         second.join(0.5)
         waited = second.is_alive()  # the same rows, not yet committed: it waits
     second.join(10)
@@ -72,7 +54,7 @@ def test_writers_take_rows_in_key_order_and_do_not_deadlock(engine: sa.Engine) -
 
     with engine.connect() as first, first.begin():
         writes.upsert_posts(first, first_page, now=NOW)
-        second, outcome = _in_thread(write_both)
+        second, outcome = in_thread(write_both)
         second.join(0.5)
         # The second writer takes post 1 first and waits there, holding nothing of
         # post 2's; had it taken post 2 first, this would wait for it: a deadlock.

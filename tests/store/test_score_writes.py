@@ -3,16 +3,13 @@ PostgreSQL (no foreign key since migration 0010) not even when the two overlap."
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 import sqlalchemy as sa
 
 from listener.models import utcnow
 from listener.store import scores, writes
 from listener.store.db import write_transaction
-from tests.conftest import make_post
+from tests.conftest import in_thread, make_post
 
 VERSION = "listener-test"
 
@@ -58,20 +55,6 @@ def test_a_score_for_a_post_no_longer_stored_is_left_out(engine: sa.Engine) -> N
 postgres_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
-def _in_thread(work: Callable[[], None]) -> tuple[threading.Thread, list[BaseException]]:
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as error:  # reported by the test
-            errors.append(error)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, errors
-
-
 @postgres_only
 def test_a_post_deleted_while_its_score_is_written_keeps_no_score(engine: sa.Engine) -> None:
     row = store_post(engine)
@@ -83,10 +66,11 @@ def test_a_post_deleted_while_its_score_is_written_keeps_no_score(engine: sa.Eng
     # Closed on the way out, even on failure, so that no lock outlives the test.
     with engine.connect() as scoring, scoring.begin():
         scores.save_scores(scoring, [row], version=VERSION, scored_at=utcnow())
-        deleting, errors = _in_thread(delete)
+        deleting, outcome = in_thread(delete)
         deleting.join(0.5)
         waited = deleting.is_alive()  # the deletion's trigger waits for these scores
     deleting.join(10)
+    errors = [o for o in outcome if isinstance(o, BaseException)]
     assert waited and not deleting.is_alive() and errors == []
     assert stored_scores(engine) == []
 
@@ -101,9 +85,10 @@ def test_a_score_written_while_its_post_is_deleted_is_left_out(engine: sa.Engine
 
     with engine.connect() as deleting, deleting.begin():
         delete_posts(deleting)  # the trigger holds the lock until this commits
-        scoring, errors = _in_thread(save)
+        scoring, outcome = in_thread(save)
         scoring.join(0.5)
         waited = scoring.is_alive()  # the scores wait for the deletion
     scoring.join(10)
+    errors = [o for o in outcome if isinstance(o, BaseException)]
     assert waited and not scoring.is_alive() and errors == []
     assert stored_scores(engine) == []
