@@ -59,6 +59,9 @@ def _summary(console: Console, file: Path, report: jobs.ImportReport) -> None:
     )
     if report.per_department:
         parts = ", ".join(f"{slug} {n:,}" for slug, n in sorted(report.per_department.items()))
-        console.print(f"  assigned to departments: {parts}", markup=False, highlight=False)
+        line = f"  assigned to departments: {parts}"
+    elif report.department_links_kept:
+        line = "  assigned to departments: none new (every matching post already was)"
     else:
-        console.print("  no post matched any department's watches", markup=False, highlight=False)
+        line = "  no post matched any department's watches"
+    console.print(line, markup=False, highlight=False)

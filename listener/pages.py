@@ -33,10 +33,12 @@ class PageTotals:
     seen: int = 0
     rejected: int = 0
     suppressed: int = 0  # posts of erased authors, not stored
+    # Links this run made: a post is counted once, however many pages it came in.
     department_links: int = 0
+    department_links_kept: int = 0  # asked for again, already there (a re-import, say)
     watch_links: int = 0
     position: int = 0
-    per_department: dict[str, int] = field(default_factory=dict)
+    per_department: dict[str, int] = field(default_factory=dict)  # new links, by slug
     # An unchanged copy of a row already written is not written again (store.repeats).
     written: repeats.Written = field(default_factory=repeats.Written, repr=False, compare=False)
 
@@ -189,7 +191,7 @@ def store_page(
             # Nothing of the page was kept and the totals are untouched: write it again.
             if attempt == PAGE_ATTEMPTS or not _retryable(exc):
                 raise
-    result, suppressed, departments, watches = stored
+    result, suppressed, departments, watches, asked = stored
     repeats.remember(result.written)
     totals.pages += 1
     totals.new += result.new
@@ -197,6 +199,7 @@ def store_page(
     totals.rejected += len(page.rejected)
     totals.suppressed += suppressed
     totals.department_links += len(departments)
+    totals.department_links_kept += asked - len(departments)
     totals.watch_links += len(watches)
     totals.position = page.position
     for _, department_id in departments:
@@ -218,8 +221,9 @@ def _retryable(exc: sa.exc.OperationalError) -> bool:
 class _Stored(NamedTuple):
     result: writes.UpsertResult
     suppressed: int
-    departments: set[tuple[int, int]]
-    watches: set[tuple[int, int]]
+    departments: list[tuple[int, int]]  # links the page added
+    watches: list[tuple[int, int]]
+    departments_asked: int  # links the page asked for, added or already there
 
 
 def _write_page(
@@ -236,14 +240,14 @@ def _write_page(
     in_departments = {key: department_ids for key, (department_ids, _) in assigned.items()}
     result = writes.write_rows(conn, rows, departments=in_departments, written=written)
     departments, watches = linker.pairs(assigned, result.ids)
-    writes.link_departments(conn, departments)
-    writes.link_watches(conn, watches)
+    added_departments = writes.link_departments(conn, departments)
+    added_watches = writes.link_watches(conn, watches)
     writes.quarantine(conn, page.rejected, source=origin.source, run_id=origin.run_id, now=now)
     if origin.cursor_key is not None and page.cursor is not None:
         writes.save_cursor(
             conn, source=origin.source, key=origin.cursor_key, value=page.cursor, now=now
         )
-    return _Stored(result, suppressed, departments, watches)
+    return _Stored(result, suppressed, added_departments, added_watches, len(departments))
 
 
 RUNS = CollectionRun.__table__  # type: ignore[attr-defined]

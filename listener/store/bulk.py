@@ -12,7 +12,8 @@ so neither pysqlite nor psycopg could reuse one (docs/performance.md). Here:
   column, with the ids and whether each row was new in RETURNING; the server
   prepares the statement once.
 
-`insert_ignore` writes link rows the same way, and `ids` looks up the ids of
+`insert_ignore` writes link rows the same way (on SQLite, one statement over
+a JSON array), returning those it inserted, and `ids` looks up the ids of
 stored rows by key.
 
 Upserts skip rows whose stored values would not change, so re-importing a file,
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 Key = tuple[str, str]  # (platform, native_id)
@@ -119,23 +121,32 @@ def _ids_postgres(
     ).all()  # (native_id, id) rows
 
 
-def insert_ignore(conn: sa.Connection, table: sa.Table, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert rows of `table`'s columns in order, skipping any that conflict with a stored one."""
+def insert_ignore(
+    conn: sa.Connection, table: sa.Table, rows: Sequence[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """Insert rows of `table`'s columns in order, skipping any that conflict with a stored one;
+    the rows inserted. Values must be numbers or strings (SQLite receives them as JSON)."""
     if not rows:
-        return
+        return []
     columns = tuple(c.name for c in table.columns)
     names = ", ".join(columns)
     if conn.dialect.name == "postgresql":
         arrays = ", ".join(f"%b::{_pg_array(table.c[c])}" for c in columns)
         sql = (
             f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"
-            " ON CONFLICT DO NOTHING"
+            f" ON CONFLICT DO NOTHING RETURNING {names}"
         )
-        conn.exec_driver_sql(sql, tuple(list(values) for values in zip(*rows, strict=True)))
+        params: Any = tuple(list(values) for values in zip(*rows, strict=True))
     else:
-        marks = ", ".join("?" for _ in columns)
-        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
-        conn.exec_driver_sql(sql, list(rows))
+        # One statement, not executemany, so that RETURNING says which rows went in
+        # (`WHERE true` tells SQLite's parser the ON CONFLICT belongs to the INSERT).
+        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+        sql = (
+            f"INSERT INTO {table.name} ({names}) SELECT {values} FROM json_each(?) WHERE true"
+            f" ON CONFLICT DO NOTHING RETURNING {names}"
+        )
+        params = (orjson.dumps(rows).decode(),)
+    return [tuple(row) for row in conn.exec_driver_sql(sql, params)]
 
 
 @dataclass(frozen=True)

@@ -313,21 +313,25 @@ _POSTS_WITH_DEPARTMENTS = repeats.Upsert(
 )
 
 
-def link_departments(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> None:
-    """Assign posts to departments (post id, department id); existing links are kept."""
-    _link(conn, PostDepartment.__table__, "department_id", pairs)  # type: ignore[attr-defined]
+def link_departments(
+    conn: sa.Connection, pairs: Iterable[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Assign posts to departments (post id, department id); existing links are kept.
+    Returns the links that are new."""
+    return _link(conn, PostDepartment.__table__, "department_id", pairs)  # type: ignore[attr-defined]
 
 
-def link_watches(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> None:
-    """Record which watches posts matched (post id, watch id); existing links are kept."""
-    _link(conn, PostMatch.__table__, "watch_id", pairs)  # type: ignore[attr-defined]
+def link_watches(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Record which watches posts matched (post id, watch id); existing links are kept.
+    Returns the links that are new."""
+    return _link(conn, PostMatch.__table__, "watch_id", pairs)  # type: ignore[attr-defined]
 
 
 def _link(
     conn: sa.Connection, table: sa.Table, other: str, pairs: Iterable[tuple[int, int]]
-) -> None:
+) -> list[tuple[int, int]]:
     assert tuple(table.columns.keys()) == ("post_id", other)
-    bulk.insert_ignore(conn, table, sorted(set(pairs)))
+    return bulk.insert_ignore(conn, table, sorted(set(pairs)))
 
 
 def save_cursor(conn: sa.Connection, *, source: str, key: str, value: str, now: datetime) -> None:

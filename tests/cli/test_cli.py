@@ -118,6 +118,20 @@ def test_bad_input_gets_one_line_and_exit_1(loaded, args: tuple[str, ...], messa
     assert "Traceback" not in run.err
 
 
+def test_import_summary_counts_assignments_once_and_says_when_none_are_new(
+    listener, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "nhs.jsonl"
+    path.write_text(page(tweet("1", "Strike #NHS"), tweet("2", "Waits #NHS", author_id="2")) + "\n")
+    listener("config", "import")
+    first = listener("import", str(path), "--format", "twarc2")
+    assert "2 new posts, 0 already stored" in first.err
+    assert "assigned to departments: dhsc 2\n" in first.err
+    again = listener("import", str(path), "--format", "twarc2")
+    assert "0 new posts, 2 already stored" in again.err
+    assert "assigned to departments: none new (every matching post already was)" in again.err
+
+
 def test_search_table_shows_hostile_text_inert(loaded) -> None:  # type: ignore[no-untyped-def]
     run = loaded("search", "#nhs")
     assert run.code == 0 and "3 results" in run.err

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from listener import jobs, output
 from listener.analysis.sentiment import SCORER_VERSION
+from listener.collectors import files
 from listener.configfile import load_config
 from listener.errors import NotFoundError
 from listener.models import utcnow
@@ -100,6 +101,32 @@ def test_import_matches_departments_skips_bad_rows_and_is_idempotent(
     assert per_department["desnz"] == 1 and per_department["mhclg"] == 1
     # 1 has #NHS, 100 too, and 3 reposts 100; 4 says walkout but not who is walking out.
     assert dhsc == {"1", "3", "100"}
+
+
+def test_import_counts_each_post_assigned_to_a_department_once(
+    configured: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post in several pages (a retweeted original in each page's includes) counts once,
+    and a re-import reports no new assignments: the report says what the store now holds."""
+    monkeypatch.setattr(files, "PAGE_SIZE", 1)  # each line its own page
+    retweets = [
+        tweet(n, "RT @DHSCgovuk: Waiting lists fell in…",
+              referenced_tweets=[{"type": "retweeted", "id": "100"}])
+        for n in ("3", "8", "9")
+    ]  # fmt: skip
+    path = tmp_path / "retweets.jsonl"
+    path.write_text("".join(page(r, includes_tweets=[ORIGINAL]) + "\n" for r in retweets))
+    request = jobs.ImportRequest(path=path, format="twarc2")
+    first = jobs.import_file(configured, request)
+    with configured.connect() as conn:
+        stored = {slug: n for slug, n in posts_per_department(conn).items() if n}
+        links = store_counts(conn)["department_links"]
+    assert first.new == 4
+    assert stored == {"dhsc": 4} and first.per_department == stored
+    assert first.department_links == links == 4
+    again = jobs.import_file(configured, request)
+    assert (again.new, again.per_department, again.department_links) == (0, {}, 0)
+    assert again.department_links_kept > 0  # matched, and already assigned
 
 
 def test_import_with_department_assigns_every_post(configured: sa.Engine, tmp_path: Path) -> None:

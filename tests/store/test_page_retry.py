@@ -27,15 +27,15 @@ class DriverError(Exception):
         self.sqlstate = sqlstate
 
 
-def failing(times: int, sqlstate: str) -> tuple[Callable[..., None], list[int]]:
+def failing(times: int, sqlstate: str) -> tuple[Callable[..., Any], list[int]]:
     """link_watches, failing its first `times` calls as the database would."""
     calls: list[int] = []
 
-    def link_watches(conn: sa.Connection, pairs: Any) -> None:
+    def link_watches(conn: sa.Connection, pairs: Any) -> list[tuple[int, int]]:
         calls.append(1)
         if len(calls) <= times:
             raise sa.exc.OperationalError("INSERT INTO post_matches", {}, DriverError(sqlstate))
-        LINK_WATCHES(conn, pairs)
+        return LINK_WATCHES(conn, pairs)
 
     return link_watches, calls
 
