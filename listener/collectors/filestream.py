@@ -11,7 +11,11 @@ from typing import IO, Any
 from listener.collectors.base import Page
 from listener.errors import ImportFormatError
 
-PAGE_SIZE = 1000
+# Posts per page of a file import, each page one transaction. Every page costs the
+# same fixed work besides its posts (a transaction, the erasure lock, a dozen
+# statements and their triggers on PostgreSQL): at 2,500 a 200,000-post import took
+# 6% less time than at 1,000, and 5,000 gained no more (docs/performance.md).
+PAGE_SIZE = 2500
 
 
 class CountingReader(io.RawIOBase):
