@@ -239,6 +239,9 @@ def _write_page(
     assigned = linker.assign(refs, answers=origin.answers)
     in_departments = {key: department_ids for key, (department_ids, _) in assigned.items()}
     result = writes.write_rows(conn, rows, departments=in_departments, written=written)
+    # A post twice in the page (a result, and context of another) is one row: the
+    # copy counts as already stored, as it would had it come in another page.
+    result.seen += len(refs) - len(rows.posts)
     departments, watches = linker.pairs(assigned, result.ids)
     added_departments = writes.link_departments(conn, departments)
     added_watches = writes.link_watches(conn, watches)

@@ -103,12 +103,14 @@ def test_import_matches_departments_skips_bad_rows_and_is_idempotent(
     assert dhsc == {"1", "3", "100"}
 
 
+@pytest.mark.parametrize("page_size", [1, 1000], ids=["a page a line", "one page"])
 def test_import_counts_each_post_assigned_to_a_department_once(
-    configured: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    configured: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page_size: int
 ) -> None:
-    """A post in several pages (a retweeted original in each page's includes) counts once,
-    and a re-import reports no new assignments: the report says what the store now holds."""
-    monkeypatch.setattr(files, "PAGE_SIZE", 1)  # each line its own page
+    """A post that comes several times (a retweeted original in each line's includes) is
+    new once and already stored after that, in one page or in several, and assigned to a
+    department once; a re-import reports no new assignments."""
+    monkeypatch.setattr(files, "PAGE_SIZE", page_size)
     retweets = [
         tweet(n, "RT @DHSCgovuk: Waiting lists fell in…",
               referenced_tweets=[{"type": "retweeted", "id": "100"}])
@@ -121,11 +123,11 @@ def test_import_counts_each_post_assigned_to_a_department_once(
     with configured.connect() as conn:
         stored = {slug: n for slug, n in posts_per_department(conn).items() if n}
         links = store_counts(conn)["department_links"]
-    assert first.new == 4
+    assert (first.new, first.seen) == (4, 2)  # 3 retweets and 3 copies of their original
     assert stored == {"dhsc": 4} and first.per_department == stored
     assert first.department_links == links == 4
     again = jobs.import_file(configured, request)
-    assert (again.new, again.per_department, again.department_links) == (0, {}, 0)
+    assert (again.new, again.seen, again.per_department, again.department_links) == (0, 6, {}, 0)
     assert again.department_links_kept > 0  # matched, and already assigned
 
 
