@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from listener.collectors.base import AuthorItem, Page, PostItem, RejectedItem
-from listener.collectors.filestream import PAGE_SIZE, CountedFile
+from listener.collectors.filestream import CountedFile
 from listener.errors import ImportFormatError, UserError
 
 FIELDS = ("id", "text", "author", "created_at", "url", "lang")
@@ -69,7 +69,7 @@ def read_csv(path: Path, options: CsvOptions) -> Iterator[Page]:
             row_at = _RowAt(options, zone, source=f"{source}:{start}", location=f"{path}:{start}")
             start = reader.line_num + 1
             page.add(_row_item(row, columns, row_at))
-            if len(page.posts) >= PAGE_SIZE:
+            if counted.full(page):
                 yield counted.finish_page(page, reader.line_num)
                 page = Page()
         yield counted.finish_page(page, 0)

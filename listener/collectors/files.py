@@ -17,7 +17,7 @@ from listener.collectors.base import (
     parse_time,
 )
 from listener.collectors.csvfile import CsvOptions, read_csv
-from listener.collectors.filestream import PAGE_SIZE, CountedFile
+from listener.collectors.filestream import CountedFile
 
 FORMATS = ("twarc2", "csv", "jsonl")
 __all__ = ["FORMATS", "CsvOptions", "read_csv", "read_jsonl", "read_twarc2"]
@@ -32,7 +32,7 @@ def read_twarc2(path: Path) -> Iterator[Page]:
             location = f"{path}:{number}"
             for item in _twarc2_line(line, source=f"{source}:{number}", location=location):
                 page.add(item)
-            if len(page.posts) >= PAGE_SIZE:
+            if counted.full(page):
                 yield counted.finish_page(page, number)
                 page = Page()
         yield counted.finish_page(page, 0)
@@ -84,7 +84,7 @@ def read_jsonl(path: Path) -> Iterator[Page]:
                 continue
             item = _jsonl_record(line, source=source, location=f"{path}:{number}")
             page.add(item)
-            if len(page.posts) >= PAGE_SIZE:
+            if counted.full(page):
                 yield counted.finish_page(page, number)
                 page = Page()
         yield counted.finish_page(page, 0)

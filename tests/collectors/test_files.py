@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from listener.collectors import filestream
 from listener.collectors.csvfile import CsvOptions, parse_mapping, read_csv
 from listener.collectors.files import read_jsonl, read_twarc2
 from listener.errors import ImportFormatError, UserError
@@ -189,3 +190,34 @@ def test_jsonl_records_are_read_and_bad_ones_named(tmp_path: Path) -> None:
     posts, rejected = all_items(read_jsonl(path))
     assert posts[0].departments == ["dhsc"] and posts[0].author.handle == "alice"  # type: ignore[union-attr]
     assert [str(r) for r in rejected] == [f"{path}:2: missing field 'text'"]
+
+
+def _sizes(pages: object) -> list[tuple[int, int]]:
+    return [(len(p.posts), len(p.rejected)) for p in pages if p.posts or p.rejected]  # type: ignore[attr-defined]
+
+
+def test_bad_rows_fill_pages_as_posts_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long run of bad rows is stored (quarantined) a page at a time, not held to the end."""
+    monkeypatch.setattr(filestream, "PAGE_SIZE", 10)
+    path = tmp_path / "junk.jsonl"
+    path.write_text("{broken\n" * 25 + json.dumps(tweet("1", "fine")) + "\n")
+    assert _sizes(read_twarc2(path)) == [(0, 10), (0, 10), (1, 5)]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz"])
+def test_a_page_of_huge_posts_ends_at_page_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """Posts with huge texts are paged by size, counted after decompression, so memory
+    stays bounded whatever the file holds (a gzip of repeated text is tiny on disk)."""
+    monkeypatch.setattr(filestream, "PAGE_BYTES", 250_000)
+    lines = "".join(json.dumps(tweet(str(n), "Waiting lists " * 10_000)) + "\n" for n in range(6))
+    path = tmp_path / f"huge{suffix}"
+    if suffix.endswith(".gz"):
+        path.write_bytes(gzip.compress(lines.encode()))
+        assert path.stat().st_size < 250_000  # the whole file: one page, were it counted so
+    else:
+        path.write_text(lines)
+    sizes = _sizes(read_twarc2(path))
+    assert sum(posts for posts, _ in sizes) == 6 and len(sizes) >= 3
+    assert all(posts <= 2 for posts, _ in sizes)  # 140,000 characters each

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from listener import jobs, output
 from listener.analysis.sentiment import SCORER_VERSION
-from listener.collectors import files
+from listener.collectors import filestream
 from listener.configfile import load_config
 from listener.errors import NotFoundError
 from listener.models import utcnow
@@ -110,7 +110,7 @@ def test_import_counts_each_post_assigned_to_a_department_once(
     """A post that comes several times (a retweeted original in each line's includes) is
     new once and already stored after that, in one page or in several, and assigned to a
     department once; a re-import reports no new assignments."""
-    monkeypatch.setattr(files, "PAGE_SIZE", page_size)
+    monkeypatch.setattr(filestream, "PAGE_SIZE", page_size)
     retweets = [
         tweet(n, "RT @DHSCgovuk: Waiting lists fell in…",
               referenced_tweets=[{"type": "retweeted", "id": "100"}])
