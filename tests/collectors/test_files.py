@@ -221,3 +221,14 @@ def test_a_page_of_huge_posts_ends_at_page_bytes(
     sizes = _sizes(read_twarc2(path))
     assert sum(posts for posts, _ in sizes) == 6 and len(sizes) >= 3
     assert all(posts <= 2 for posts, _ in sizes)  # 140,000 characters each
+
+
+def test_a_csv_of_long_responses_is_paged_by_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(filestream, "PAGE_BYTES", 250_000)
+    path = tmp_path / "responses.csv"
+    rows = "".join(f'"{"I object. " * 14_000}",resident,2026-11-12T10:00:00Z\n' for _ in range(6))
+    path.write_text("text,author,created_at\n" + rows)
+    sizes = _sizes(read_csv(path, CsvOptions(platform="consultation")))
+    assert sum(posts for posts, _ in sizes) == 6 and all(posts <= 2 for posts, _ in sizes)
