@@ -68,6 +68,7 @@ from tests.benchmarks.bench_import import (
     listener_command,
     listener_env,
     machine,
+    machine_busy,
     measure,
     snapshot,
 )
@@ -278,13 +279,6 @@ def process_cpu(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy() -> float:
-    """CPU seconds every core has spent on anything but idling and waiting, since boot."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    busy = sum(values[:8]) - values[3] - values[4]  # less idle and iowait; guest is in user
-    return busy / os.sysconf("SC_CLK_TCK")
 
 
 # ---- the server -------------------------------------------------------------------------

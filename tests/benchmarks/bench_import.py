@@ -59,29 +59,25 @@ class Measured:
     peak_rss_mb: float
     returncode: int
     output: str  # stdout and stderr, interleaved
-    machine_cpu_seconds: float | None = None  # every process's, the database server's too
+    machine_cpu_seconds: float  # every process's, the database server's too
 
 
-def machine_busy_seconds() -> float | None:
-    """CPU seconds every core of the machine has spent busy since boot (Linux), or None.
+def machine_busy() -> float:
+    """CPU seconds every core has spent on anything but idling and waiting, since boot.
 
     Around a child on a quiet machine, the difference is the child's CPU plus the
     database server's, which `wait4` cannot see: on two cores, what bounds a run.
     """
-    try:
-        with open("/proc/stat") as stat:
-            ticks = [int(n) for n in stat.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = ticks[3] + ticks[4]  # idle, iowait
-    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")  # steal and guests excluded
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(values[:8]) - values[3] - values[4]  # less idle and iowait; guest is in user
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def measure(command: list[str], *, env: dict[str, str], cwd: Path, timeout: float) -> Measured:
     """Run `command`; its peak RSS is ru_maxrss from wait4, which covers this child alone."""
     log = cwd / "child.log"
     with open(log, "wb") as out:
-        busy = machine_busy_seconds()
+        busy = machine_busy()
         start = time.perf_counter()
         child = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
         while True:
@@ -94,7 +90,7 @@ def measure(command: list[str], *, env: dict[str, str], cwd: Path, timeout: floa
                 break
             time.sleep(0.05)
         seconds = time.perf_counter() - start
-        after = machine_busy_seconds()
+        busy = machine_busy() - busy
     child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     return Measured(
         seconds=seconds,
@@ -102,7 +98,7 @@ def measure(command: list[str], *, env: dict[str, str], cwd: Path, timeout: floa
         peak_rss_mb=usage.ru_maxrss / 1024,  # Linux reports kilobytes
         returncode=child.returncode,
         output=log.read_text(errors="replace"),
-        machine_cpu_seconds=None if busy is None or after is None else after - busy,
+        machine_cpu_seconds=busy,
     )
 
 
@@ -131,7 +127,7 @@ class Row:
     peak_rss_mb: float
     cpu_seconds: float
     posts_stored: int
-    machine_cpu_seconds: float | None = None  # the whole machine's busy CPU during the run
+    machine_cpu_seconds: float  # the whole machine's busy CPU during the run
     new: int | None = None
     seen: int | None = None
     authors: int | None = None
@@ -297,7 +293,7 @@ def _row(engine: str, run: str, done: Measured, after: Stored, posts: int) -> Ro
         peak_rss_mb=round(done.peak_rss_mb, 1),
         cpu_seconds=round(done.cpu_seconds, 2),
         posts_stored=after.posts,
-        machine_cpu_seconds=_rounded(done.machine_cpu_seconds),
+        machine_cpu_seconds=round(done.machine_cpu_seconds, 1),
         new=new,
         seen=seen,
         authors=after.authors,
@@ -407,13 +403,9 @@ def _baseline(label: str, call: str, plan: Plan, workdir: Path) -> Row:
         peak_rss_mb=round(done.peak_rss_mb, 1),
         cpu_seconds=round(done.cpu_seconds, 2),
         posts_stored=int(report["posts"]),
-        machine_cpu_seconds=_rounded(done.machine_cpu_seconds),
+        machine_cpu_seconds=round(done.machine_cpu_seconds, 1),
         detail={k: round(v, 2) for k, v in report.items() if k != "posts"},
     )
-
-
-def _rounded(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds, 1)
 
 
 def _megabytes(paths: Iterator[Path]) -> float:
@@ -499,10 +491,7 @@ def table(rows: list[Row]) -> str:
         values = [getattr(row, c) for c in COLUMNS]
         lines.append(
             "| "
-            + " | ".join(
-                "—" if v is None else f"{v:,}" if isinstance(v, int | float) else str(v)
-                for v in values
-            )
+            + " | ".join(f"{v:,}" if isinstance(v, int | float) else str(v) for v in values)
             + " |"
         )
     return "\n".join(lines)
@@ -578,14 +567,10 @@ def report(
             markdown += (
                 f"\n\nlistener on {engine}, first import: "
                 f"{ours[0].posts_per_second / baseline.posts_per_second:.0%} of the rate of the"
-                f" {baseline.engine.removeprefix(engine).strip(' ()')} baseline"
+                f" {baseline.engine.removeprefix(engine).strip(' ()')} baseline, with"
+                f" {ours[0].machine_cpu_seconds / baseline.machine_cpu_seconds:.1f} times its"
+                " CPU across the machine (the database server's included)."
             )
-            if ours[0].machine_cpu_seconds and baseline.machine_cpu_seconds:
-                markdown += (
-                    f", with {ours[0].machine_cpu_seconds / baseline.machine_cpu_seconds:.1f}"
-                    " times its CPU across the machine (the database server's included)"
-                )
-            markdown += "."
     print(markdown)
     failures = [
         f"{r.engine} run {r.run}: {r.posts_stored:,} posts stored, expected {plan.posts:,}"
